@@ -1,0 +1,12 @@
+{#- The users whose versions a run can change: those with events on the loaded
+    days now, and those who had a version starting on one of them before (a
+    re-delivered day may have lost that user's events). An event that started
+    no version can be removed without changing any version, so no other user
+    needs rebuilding. -#}
+{% macro changed_users() -%}
+    select user_id from {{ ref('user_event') }}
+    where event_date in (select date from {{ source('staging', 'load_day') }})
+    union
+    select user_id from {{ this }}
+    where cast(valid_from as date) in (select date from {{ source('staging', 'load_day') }})
+{%- endmacro %}

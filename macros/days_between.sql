@@ -1,0 +1,17 @@
+{#- One row per day from `first_day` to `last_day` (dates, both included), as a
+    set-returning expression for a select list. -#}
+{% macro days_between(first_day, last_day) -%}
+    {{ return(adapter.dispatch('days_between', 'orgwh')(first_day, last_day)) }}
+{%- endmacro %}
+
+{% macro duckdb__days_between(first_day, last_day) -%}
+    cast(unnest(generate_series(
+        cast({{ first_day }} as timestamp), cast({{ last_day }} as timestamp), interval 1 day
+    )) as date)
+{%- endmacro %}
+
+{% macro postgres__days_between(first_day, last_day) -%}
+    cast(generate_series(
+        cast({{ first_day }} as timestamp), cast({{ last_day }} as timestamp), interval '1 day'
+    ) as date)
+{%- endmacro %}

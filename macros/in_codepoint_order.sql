@@ -1,0 +1,13 @@
+{#- Text compared by Unicode code point (SPEC 4: Postgres `COLLATE "C"`),
+    whatever the database's default collation. -#}
+{% macro in_codepoint_order(text) -%}
+    {{ return(adapter.dispatch('in_codepoint_order', 'orgwh')(text)) }}
+{%- endmacro %}
+
+{% macro default__in_codepoint_order(text) -%}
+    {{ text }}
+{%- endmacro %}
+
+{% macro postgres__in_codepoint_order(text) -%}
+    {{ text }} collate "C"
+{%- endmacro %}

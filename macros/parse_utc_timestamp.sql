@@ -1,0 +1,47 @@
+{#- SPEC 1's timestamp grammar: `YYYY-MM-DD`, a space or `T`, `HH:MM:SS`, an
+    optional fraction of 1 to 6 digits, an optional `Z` or `+HH:MM`/`-HH:MM`.
+    Returns the UTC instant as a timestamp without time zone, or null for
+    anything else (a bare date, 2021-02-30, seven fraction digits).
+
+    Built from substr/length/case and one full-match regex only, so every
+    engine parses exactly alike; `text` should be a column, not an expression,
+    as it is read many times. -#}
+{% macro parse_utc_timestamp(text) -%}
+    {%- set shape -%}
+        [0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?
+    {%- endset -%}
+    {%- set year = 'cast(substr(' ~ text ~ ', 1, 4) as integer)' -%}
+    {%- set month = 'cast(substr(' ~ text ~ ', 6, 2) as integer)' -%}
+    {%- set day = 'cast(substr(' ~ text ~ ', 9, 2) as integer)' -%}
+    {%- set zone_length -%}
+        (case when {{ text }} like '%Z' then 1
+              when substr({{ text }}, length({{ text }}) - 5, 1) in ('+', '-') then 6
+              else 0 end)
+    {%- endset -%}
+    {%- set fraction -%}
+        (case when substr({{ text }}, 20, 1) = '.'
+              then substr({{ text }}, 21, length({{ text }}) - 20 - {{ zone_length }})
+              else '' end)
+    {%- endset -%}
+    {%- set local_time -%}
+        cast({{ dbt.concat(['substr(' ~ text ~ ', 1, 10)', "' '", 'substr(' ~ text ~ ', 12, 8)', "'.'", "rpad(" ~ fraction ~ ", 6, '0')"]) }} as {{ dbt.type_timestamp() }})
+    {%- endset -%}
+    {#- local time minus the zone's offset is UTC -#}
+    {%- set minutes_to_utc -%}
+        (case when {{ zone_length }} = 6
+              then (case when substr({{ text }}, length({{ text }}) - 5, 1) = '-' then 1 else -1 end)
+                   * (cast(substr({{ text }}, length({{ text }}) - 4, 2) as integer) * 60
+                      + cast(substr({{ text }}, length({{ text }}) - 1, 2) as integer))
+              else 0 end)
+    {%- endset -%}
+    case when {{ orgwh.regexp_full_match(text, shape) }} then
+        case when {{ year }} >= 1 and {{ day }} <= (
+            case when {{ month }} = 2
+                     then case when ({{ year }} % 4 = 0 and {{ year }} % 100 <> 0) or {{ year }} % 400 = 0
+                               then 29 else 28 end
+                 when {{ month }} in (4, 6, 9, 11) then 30
+                 else 31 end)
+        then {{ dbt.dateadd('minute', minutes_to_utc, local_time) }}
+        end
+    end
+{%- endmacro %}

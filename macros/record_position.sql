@@ -1,0 +1,14 @@
+{#- The order in which rows were written to a table that is replaced in full
+    on every load (staging.organization), so "the last record wins" can be
+    decided without a position column in the documented staging shape. -#}
+{% macro record_position() -%}
+    {{ return(adapter.dispatch('record_position', 'orgwh')()) }}
+{%- endmacro %}
+
+{% macro duckdb__record_position() -%}
+    rowid
+{%- endmacro %}
+
+{% macro postgres__record_position() -%}
+    ctid
+{%- endmacro %}

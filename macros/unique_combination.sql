@@ -1,0 +1,8 @@
+{#- Generic test: combinations of `columns` that occur more than once (nulls
+    compare equal, as in a group by). -#}
+{% test unique_combination(model, columns) %}
+    select {{ columns | join(', ') }}, count(*) as occurrences
+    from {{ model }}
+    group by {{ columns | join(', ') }}
+    having count(*) > 1
+{% endtest %}

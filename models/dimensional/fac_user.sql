@@ -1,0 +1,140 @@
+-- Daily users per organization: one row per (date_calendar, organization_name)
+-- from the first to the last loaded event day, where any measure is non-zero.
+with events as (
+    select * from {{ ref('user_event') }}
+),
+
+versions as (
+    select * from {{ ref('user_snapshot') }}
+),
+
+loaded_days as (
+    select min(event_date) as first_day, max(event_date) as last_day
+    from events
+),
+
+-- Every distinct event counts, also one that changed nothing.
+created_and_updated as (
+    select
+        event_date as date_calendar,
+        organization_name,
+        count(distinct case when event_type = 'User Created' then user_id end) as users_created,
+        count(distinct case when event_type = 'User Updated' then user_id end) as users_updated
+    from events
+    where event_type in ('User Created', 'User Updated')
+    group by event_date, organization_name
+),
+
+-- A deletion counts for the organization of the user's last non-deleted
+-- version that started strictly before it, else for the event's own.
+deletions as (
+    select
+        deletion.user_id,
+        deletion.event_date,
+        case
+            when version.valid_from is null then deletion.organization_name
+            else version.organization_name
+        end as organization_name,
+        row_number() over (
+            partition by deletion.event_key
+            order by version.valid_from desc
+        ) as recency
+    from events as deletion
+    left join versions as version
+        on version.user_id = deletion.user_id
+        and not version.is_deleted
+        and version.valid_from < deletion.received_at
+    where deletion.event_type = 'User Deleted'
+),
+
+deleted as (
+    select
+        event_date as date_calendar,
+        organization_name,
+        count(distinct user_id) as users_deleted
+    from deletions
+    where recency = 1
+    group by event_date, organization_name
+),
+
+-- A version is current at the end of each day from its first day up to the
+-- day before the one it ends on: +1 user on the first, -1 on the end day.
+-- A user has one version at a time, so summing versions counts users.
+active_changes as (
+    select
+        organization_name,
+        cast(valid_from as date) as change_day,
+        1 as change
+    from versions
+    where not is_deleted
+        and (valid_to is null or cast(valid_to as date) > cast(valid_from as date))
+    union all
+    select
+        organization_name,
+        cast(valid_to as date) as change_day,
+        -1 as change
+    from versions
+    where not is_deleted
+        and cast(valid_to as date) > cast(valid_from as date)
+),
+
+active_periods as (
+    select
+        organization_name,
+        change_day as first_day,
+        sum(sum(change)) over by_day as active_users,
+        lead(change_day) over by_day as next_change_day
+    from active_changes
+    group by organization_name, change_day
+    window by_day as (partition by organization_name order by change_day)
+),
+
+active as (
+    select
+        active_periods.organization_name,
+        {{ orgwh.days_between(
+            'active_periods.first_day',
+            'coalesce(cast(' ~ dbt.dateadd('day', -1, 'active_periods.next_change_day') ~ ' as date), loaded_days.last_day)'
+        ) }} as date_calendar,
+        active_periods.active_users
+    from active_periods
+    cross join loaded_days
+    where active_periods.active_users > 0
+),
+
+measures as (
+    select date_calendar, organization_name, users_created, users_updated,
+        0 as users_deleted, 0 as active_users
+    from created_and_updated
+    union all
+    select date_calendar, organization_name, 0, 0, users_deleted, 0
+    from deleted
+    union all
+    select date_calendar, organization_name, 0, 0, 0, active_users
+    from active
+),
+
+daily as (
+    select
+        date_calendar,
+        organization_name,
+        cast(sum(users_created) as {{ dbt.type_bigint() }}) as users_created,
+        cast(sum(users_updated) as {{ dbt.type_bigint() }}) as users_updated,
+        cast(sum(users_deleted) as {{ dbt.type_bigint() }}) as users_deleted,
+        cast(sum(active_users) as {{ dbt.type_bigint() }}) as active_users
+    from measures
+    group by date_calendar, organization_name
+)
+
+select
+    daily.date_calendar,
+    organizations.organization_key,
+    daily.organization_name,
+    daily.users_created,
+    daily.users_updated,
+    daily.users_deleted,
+    daily.active_users
+from daily
+left join {{ ref('organization_key_by_name') }} as organizations
+    on daily.organization_name = organizations.organization_name
+where daily.users_created + daily.users_updated + daily.users_deleted + daily.active_users > 0

@@ -1,0 +1,40 @@
+{{ config(replace_where="event_date in (select date from {{ source('staging', 'load_day') }})") }}
+
+-- One row per distinct event. On an incremental run only the loaded days are
+-- rebuilt: a day's distinct events depend on that day's records alone.
+with staged_events as (
+    select * from {{ ref('stg_events') }}
+    {% if is_incremental() %}
+    where event_date in (select date from {{ source('staging', 'load_day') }})
+    {% endif %}
+),
+
+distinct_events as (
+    select distinct
+        user_id,
+        event_type,
+        username,
+        user_email,
+        user_type,
+        organization_name,
+        plan_name,
+        received_at,
+        event_date
+    from staged_events
+)
+
+select
+    {{ orgwh.hash_fields([
+        'user_id', 'event_type', 'username', 'user_email', 'user_type',
+        'organization_name', 'plan_name', orgwh.timestamp_text('received_at'),
+    ]) }} as event_key,
+    user_id,
+    event_type,
+    username,
+    user_email,
+    user_type,
+    organization_name,
+    plan_name,
+    received_at,
+    event_date
+from distinct_events

@@ -1,0 +1,262 @@
+"""Read the two JSON exports with DuckDB, validate every record, and stage them.
+
+The files are read once, by DuckDB, into two temporary tables of the
+connection (`event_batch`, `organization_batch`): one row per record with its
+position, its raw text and, when it cannot be interpreted, the reason. The
+writers in `staging.py` copy from these tables into a target.
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from .config import DaySelection
+from .errors import InputError
+
+# Large enough for any sensible record; DuckDB's readers refuse larger ones,
+# which then fails the file as a whole rather than a record silently.
+MAX_RECORD_BYTES = 64 * 1024 * 1024
+
+EVENT_TYPES = ("User Created", "User Updated", "User Deleted")
+ATTRIBUTES = ("username", "user_email", "user_type", "organization_name", "plan_name")
+
+# SPEC 1's timestamp grammar as a DuckDB macro: null for anything unparseable.
+_TIMESTAMP_MACRO = r"""
+create or replace temp macro orgwh_utc_timestamp(s) as (
+    case when regexp_full_match(s, '[0-9]{4}-[0-9]{2}-[0-9]{2}[ T]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?')
+        and substr(s, 1, 4) <> '0000'
+        and try_cast(substr(s, 1, 10) as date) is not null
+    then cast(substr(s, 1, 10) || ' ' || substr(s, 12, 8) || regexp_extract(s, '[.][0-9]+') as timestamp)
+        - to_minutes(coalesce(
+            (case when regexp_extract(s, '([+-])[0-9]{2}:[0-9]{2}$', 1) = '-' then -1 else 1 end)
+            * (cast(nullif(regexp_extract(s, '([0-9]{2}):([0-9]{2})$', 1), '') as integer) * 60
+               + cast(nullif(regexp_extract(s, '([0-9]{2}):([0-9]{2})$', 2), '') as integer))
+            * (case when regexp_matches(s, '[+-][0-9]{2}:[0-9]{2}$') then 1 else 0 end),
+            0))
+    end
+)
+"""
+
+_EVENT_FIELDS = ("id", "event_type", *ATTRIBUTES, "received_at")
+
+# The first reason that applies is the one reported.
+_EVENT_BATCH = f"""
+create or replace temp table event_batch as
+with records as (
+    select line_number, raw, json_valid(raw) as is_json from raw_event_records
+),
+fields as (
+    select
+        line_number,
+        raw,
+        is_json,
+        is_json and regexp_matches(raw, '^\\s*\\{{') as is_object,
+        json_extract(case when is_json then raw end, {[f"$.{name}" for name in _EVENT_FIELDS]!r})
+            as field_values
+    from records
+),
+typed as (
+    select
+        line_number,
+        raw,
+        is_json,
+        is_object,
+        {", ".join(f"json_type(field_values[{n + 1}]) as {name}_type" for n, name in enumerate(_EVENT_FIELDS))},
+        field_values[1] ->> '$' as user_id,
+        field_values[2] ->> '$' as event_type,
+        orgwh_utc_timestamp(field_values[{len(_EVENT_FIELDS)}] ->> '$') as received_at
+    from fields
+),
+judged as (
+    select
+        line_number,
+        raw,
+        received_at,
+        case
+            when not is_json then 'not valid JSON'
+            when not is_object then 'not a JSON object'
+            when id_type is null or id_type = 'NULL' then 'missing or empty id'
+            when id_type <> 'VARCHAR' then 'wrong type: id'
+            when user_id = '' then 'missing or empty id'
+            when event_type_type is distinct from 'VARCHAR' and event_type_type is not null
+                and event_type_type <> 'NULL' then 'wrong type: event_type'
+            when event_type is null or event_type not in {EVENT_TYPES!r}
+                then 'event_type not one of {", ".join(EVENT_TYPES)}'
+            {" ".join(f"when {name}_type not in ('VARCHAR', 'NULL') then 'wrong type: {name}'" for name in ATTRIBUTES)}
+            when received_at_type is distinct from 'VARCHAR' or received_at is null
+                then 'received_at missing or unparseable'
+        end as reason
+    from typed
+)
+select line_number, raw, reason, cast(received_at as date) as date
+from judged
+"""
+
+_ORGANIZATION_BATCH = """
+create or replace temp table organization_batch as
+with records as (
+    select line_number, raw, json_valid(raw) as is_json from raw_organization_records
+)
+select
+    line_number,
+    raw,
+    case
+        when not is_json then 'not valid JSON'
+        when not regexp_matches(raw, '^\\s*\\{') then 'not a JSON object'
+        when json_type(raw, '$.organization_key') is distinct from 'VARCHAR'
+            then 'organization_key missing or not a string'
+    end as reason
+from records
+"""
+
+
+@dataclass
+class FileCounts:
+    """What one input file held: records read, staged and rejected (by reason)."""
+
+    path: Path
+    read: int = 0
+    staged: int = 0
+    rejected: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass
+class Batch:
+    """The validated contents of one run's input files, held in DuckDB temp tables."""
+
+    events: FileCounts
+    organizations: FileCounts
+    days: list[date]
+
+
+def _is_gzip(path: Path) -> bool:
+    with path.open("rb") as file:
+        return file.read(2) == b"\x1f\x8b"
+
+
+def _first_character(path: Path, compressed: bool) -> str:
+    """The first non-blank character of a file, or '' when it has none."""
+    opener = gzip.open if compressed else open
+    try:
+        with opener(path, "rb") as file:
+            while chunk := file.read(64 * 1024):
+                stripped = chunk.lstrip()
+                if stripped:
+                    return chr(stripped[0])
+    except (OSError, EOFError) as error:
+        raise InputError(f"{path}: cannot be read ({error})") from None
+    return ""
+
+
+def _check_readable(path: Path) -> None:
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if not path.is_file():
+        raise InputError(f"{path}: not a file")
+    try:
+        path.open("rb").close()
+    except OSError as error:
+        raise InputError(f"{path}: cannot be read ({error.strerror})") from None
+
+
+def _read_records(con: duckdb.DuckDBPyConnection, path: Path, into: str) -> None:
+    """Fill temp table `into` with (line_number, raw) for each record of `path`."""
+    _check_readable(path)
+    compressed = _is_gzip(path)
+    compression = "gzip" if compressed else "none"
+    parameters = {"path": str(path)}
+    if _first_character(path, compressed) == "[":
+        source = f"""
+            select ordinality as line_number, json as raw
+            from read_json_objects($path, format = 'array', compression = '{compression}',
+                                   maximum_object_size = {MAX_RECORD_BYTES}) with ordinality
+        """
+    else:
+        # One value per line, read as text so that a malformed line can be
+        # rejected by itself; \x01 never occurs in JSON text, so each line is
+        # one column. Blank lines come through as null and keep the numbering.
+        parameters["delimiter"] = "\x01"
+        source = f"""
+            select ordinality as line_number, line as raw
+            from read_csv($path, columns = {{'line': 'VARCHAR'}}, header = false,
+                          delim = $delimiter, quote = '', escape = '', new_line = '\\n',
+                          auto_detect = false, strict_mode = false,
+                          compression = '{compression}',
+                          max_line_size = {MAX_RECORD_BYTES},
+                          buffer_size = {2 * MAX_RECORD_BYTES}) with ordinality
+        """
+    try:
+        con.execute(
+            f"""
+            create or replace temp table {into} as
+            select line_number, raw from ({source})
+            where raw is not null and not regexp_full_match(raw, '\\s*')
+            """,
+            parameters,
+        )
+    except duckdb.Error as error:
+        raise InputError(f"{path}: {_describe(error)}") from None
+
+
+def _describe(error: duckdb.Error) -> str:
+    """DuckDB's message about a file, cut to its first line and without the path."""
+    message = str(error).split("\n")[0]
+    for prefix in ("Invalid Input Error: ", "IO Error: ", "Conversion Error: "):
+        message = message.removeprefix(prefix)
+    if "unicode" in message.lower() or "utf-8" in message.lower():
+        return "not UTF-8 text"
+    return "not readable as JSON: " + message
+
+
+def read_inputs(
+    con: duckdb.DuckDBPyConnection, events: Path, orgs: Path, selection: DaySelection
+) -> Batch:
+    """Read and validate both files into temp tables of `con`; count what they hold.
+
+    Raises InputError, naming the file, when a file is unreadable as a whole.
+    Leaves temp tables `event_batch`, `organization_batch` and `run_day`.
+    """
+    con.execute(_TIMESTAMP_MACRO)
+    _read_records(con, events, "raw_event_records")
+    _read_records(con, orgs, "raw_organization_records")
+    con.execute(_EVENT_BATCH)
+    con.execute(_ORGANIZATION_BATCH)
+
+    present = con.execute("select min(date), max(date) from event_batch").fetchone()
+    if selection.is_everything:
+        con.execute(
+            "create or replace temp table run_day as "
+            "select distinct date from event_batch where date is not null"
+        )
+    else:
+        first, last = present if present[0] is not None else (selection.first, selection.last)
+        days = selection.days(first or last, last or first)
+        con.execute("create or replace temp table run_day (date date)")
+        con.executemany("insert into run_day values (?)", [[day] for day in days])
+    days = [row[0] for row in con.execute("select date from run_day order by date").fetchall()]
+
+    return Batch(
+        events=_count(con, "event_batch", events, "date is null or date in (select date from run_day)"),
+        organizations=_count(con, "organization_batch", orgs, "true"),
+        days=days,
+    )
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str, path: Path, in_run: str) -> FileCounts:
+    counts = FileCounts(path=path)
+    rows = con.execute(
+        f"select reason, count(*) from {table} where {in_run} group by reason"
+    ).fetchall()
+    for reason, number in rows:
+        counts.read += number
+        if reason is None:
+            counts.staged += number
+        else:
+            counts.rejected[reason] = number
+    return counts

@@ -1,0 +1,117 @@
+"""One run of orgwh: read the inputs, stage them, build the layers with dbt."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+import duckdb
+
+from . import duckdb_file, load, postgres, staging, transform
+from .config import DaySelection, Settings
+from .load import FileCounts
+from .transform import Progress
+
+# The tables of SPEC 4, layer by layer, in the order a summary lists them.
+TABLES = (
+    "staging.event",
+    "staging.organization",
+    "staging.rejected",
+    "historical.user_event",
+    "snapshots.user_snapshot",
+    "dimensional.dim_organization",
+    "dimensional.dim_user",
+    "dimensional.fac_user",
+)
+
+
+@dataclass
+class RunReport:
+    """What a run did: the days it loaded, what it read, and the rows per table."""
+
+    target: str
+    days: list[date]
+    events: FileCounts
+    organizations: FileCounts
+    rows: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def rejected(self) -> int:
+        return self.events.rejected.total() + self.organizations.rejected.total()
+
+
+def duckdb_config(settings: Settings) -> dict[str, str]:
+    """DuckDB settings that bound a run's memory, spilling to disk beyond it."""
+    settings.spill_directory.mkdir(parents=True, exist_ok=True)
+    return {
+        "memory_limit": settings.memory_limit,
+        "temp_directory": str(settings.spill_directory),
+    }
+
+
+def _count_rows(cursor) -> dict[str, int]:
+    return {
+        table: cursor.execute(f"select count(*) from {table}").fetchone()[0] for table in TABLES
+    }
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+def _run_duckdb(settings: Settings, selection: DaySelection, full_refresh: bool, on_progress):
+    with duckdb_file.building_copy(settings.duckdb_path, settings.lock_timeout) as work:
+        with duckdb.connect(str(work), config=duckdb_config(settings)) as con:
+            batch = load.read_inputs(con, settings.events, settings.orgs, selection)
+            staging.stage_into_duckdb(con, batch, _today())
+        environment = {
+            "ORGWH_DBT_DUCKDB_PATH": str(work),
+            "ORGWH_MEMORY_LIMIT": settings.memory_limit,
+            "ORGWH_TEMP_DIRECTORY": str(settings.spill_directory),
+        }
+        transform.build("duckdb", environment, settings.cache_dir, full_refresh, on_progress)
+        with duckdb.connect(str(work)) as con:
+            con.execute("delete from staging.load_day")
+            rows = _count_rows(con)
+    return batch, rows
+
+
+def _run_postgres(settings: Settings, selection: DaySelection, full_refresh: bool, on_progress):
+    with postgres.connect() as pg, postgres.run_lock(pg, settings.lock_timeout):
+        with duckdb.connect(config=duckdb_config(settings)) as duck:
+            batch = load.read_inputs(duck, settings.events, settings.orgs, selection)
+            staging.stage_into_postgres(duck, pg, batch, _today(), settings.spill_directory)
+        transform.build(
+            "postgres", postgres.environment(), settings.cache_dir, full_refresh, on_progress
+        )
+        pg.execute("delete from staging.load_day")
+        rows = _count_rows(pg)
+    return batch, rows
+
+
+def run(
+    settings: Settings,
+    selection: DaySelection = DaySelection(),
+    full_refresh: bool = False,
+    on_progress: Progress | None = None,
+) -> RunReport:
+    """Load the events of the selected days and the organizations, then build.
+
+    Raises an OrgwhError subclass on bad input, a locked warehouse, an
+    unreachable server, a model that fails or a failed data test; in each
+    case the warehouse keeps the state of the last successful run.
+    """
+    started = time.monotonic()
+    runner = _run_duckdb if settings.target == "duckdb" else _run_postgres
+    batch, rows = runner(settings, selection, full_refresh, on_progress)
+    return RunReport(
+        target=settings.target,
+        days=batch.days,
+        events=batch.events,
+        organizations=batch.organizations,
+        rows=rows,
+        seconds=time.monotonic() - started,
+    )
+

@@ -1,0 +1,111 @@
+"""Run the dbt project in-process (dbtRunner) and turn its result into errors."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+
+from .errors import BuildFailed, DataTestFailed
+from .project import PROJECT_DIR
+
+Progress = Callable[[str], None]
+
+
+@contextlib.contextmanager
+def _environment(values: Mapping[str, str]) -> Iterator[None]:
+    """Set environment variables for dbt's `env_var()` for the duration of a call."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _state_dir(cache_dir: Path, target: str, environment: Mapping[str, str]) -> Path:
+    """dbt's target folder, one per target and connection.
+
+    dbt keeps its partial-parse state there, and discards it when the
+    connection changes; one folder per connection keeps it valid between runs.
+    """
+    connection = "\0".join(f"{key}={value}" for key, value in sorted(environment.items()))
+    digest = hashlib.sha256(connection.encode()).hexdigest()[:12]
+    return cache_dir / "dbt" / f"{target}-{digest}"
+
+
+def _progress_callback(on_progress: Progress | None):
+    def callback(event) -> None:
+        if on_progress is not None and event.info.name == "NodeStart":
+            on_progress(f"building {event.data.node_info.node_name}")
+
+    return callback
+
+
+def invoke_dbt(
+    command: list[str],
+    target: str,
+    environment: Mapping[str, str],
+    cache_dir: Path,
+    on_progress: Progress | None = None,
+):
+    """Run one dbt command against the bundled project; return dbt's result.
+
+    `environment` holds the connection settings that profiles.yml reads.
+    Raises BuildFailed when dbt itself fails (not for failed tests).
+    """
+    from dbt.cli.main import dbtRunner  # dbt takes seconds to import: only when needed
+
+    state_dir = _state_dir(cache_dir, target, environment)
+    arguments = [
+        *command,
+        "--project-dir", str(PROJECT_DIR),
+        "--profiles-dir", str(PROJECT_DIR),
+        "--target", target,
+        "--target-path", str(state_dir),
+        "--log-path", str(state_dir / "logs"),
+        "--log-level", "none",
+        "--log-level-file", "info",
+    ]  # fmt: skip
+    with _environment({"DO_NOT_TRACK": "1", **environment}):
+        result = dbtRunner(callbacks=[_progress_callback(on_progress)]).invoke(arguments)
+    if result.exception is not None:
+        raise BuildFailed(f"dbt failed: {str(result.exception).strip().splitlines()[0]}")
+    return result
+
+
+def build(
+    target: str,
+    environment: Mapping[str, str],
+    cache_dir: Path,
+    full_refresh: bool = False,
+    on_progress: Progress | None = None,
+) -> None:
+    """Build every model and run every data test (`dbt build`).
+
+    Raises DataTestFailed naming the failed error-severity tests, or
+    BuildFailed naming the models that could not be built.
+    """
+    command = ["build", "--no-write-json"] + (["--full-refresh"] if full_refresh else [])
+    result = invoke_dbt(command, target, environment, cache_dir, on_progress)
+    if result.success:
+        return
+    failed_tests, failed_models = [], []
+    for node_result in result.result.results:
+        status = str(node_result.status)
+        if status not in ("error", "fail"):
+            continue
+        node = node_result.node
+        if node.resource_type == "test":
+            failed_tests.append(node.name)
+        else:
+            failed_models.append(f"{node.name} ({(node_result.message or '').strip()})")
+    if failed_models:
+        raise BuildFailed("dbt could not build " + "; ".join(failed_models))
+    raise DataTestFailed("data test failed: " + ", ".join(failed_tests))
