@@ -11,7 +11,8 @@ from rich.table import Table
 
 from .config import DaySelection, Settings
 from .errors import OrgwhError
-from .pipeline import RunReport, run as run_pipeline
+from .pipeline import RunReport
+from .pipeline import run as run_pipeline
 
 app = typer.Typer(
     help="orgwh: a layered DuckDB (or Postgres) warehouse of organizations and user events.",
@@ -22,9 +23,7 @@ app = typer.Typer(
 console = Console()
 errors = Console(stderr=True)
 
-Target = Annotated[
-    str, typer.Option("--target", "-t", help="Where to build: duckdb or postgres.")
-]
+Target = Annotated[str, typer.Option("--target", "-t", help="Where to build: duckdb or postgres.")]
 
 
 @app.callback()

@@ -62,6 +62,9 @@ class DaySelection:
         return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 
+_PATH_SETTINGS = {"events", "orgs", "duckdb_path", "temp_directory", "cache_dir"}
+
+
 def _env_path(name: str, default: Path) -> Path:
     value = os.environ.get(name)
     return Path(value) if value else default
@@ -108,9 +111,12 @@ class Settings:
             except ValueError:
                 raise UsageError("ORGWH_LOCK_TIMEOUT must be a number of seconds") from None
         values.update({key: value for key, value in overrides.items() if value is not None})
+        for key in _PATH_SETTINGS & values.keys():
+            values[key] = Path(values[key])  # type: ignore[arg-type]
         settings = cls(**values)  # type: ignore[arg-type]
         if settings.target not in TARGETS:
-            raise UsageError(f"unknown target {settings.target!r} (choose from {', '.join(TARGETS)})")
+            choices = ", ".join(TARGETS)
+            raise UsageError(f"unknown target {settings.target!r} (choose from {choices})")
         return settings
 
     @property

@@ -26,24 +26,38 @@ MAX_RECORD_BYTES = 64 * 1024 * 1024
 EVENT_TYPES = ("User Created", "User Updated", "User Deleted")
 ATTRIBUTES = ("username", "user_email", "user_type", "organization_name", "plan_name")
 
-# SPEC 1's timestamp grammar as a DuckDB macro: null for anything unparseable.
-_TIMESTAMP_MACRO = r"""
+# SPEC 1's timestamp grammar (the same as macros/parse_utc_timestamp.sql).
+TIMESTAMP_SHAPE = (
+    "[0-9]{4}-[0-9]{2}-[0-9]{2}[ T]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+    "([.][0-9]{1,6})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?"
+)
+
+# The grammar as a DuckDB macro: the UTC instant, or null when unparseable.
+_TIMESTAMP_MACRO = f"""
 create or replace temp macro orgwh_utc_timestamp(s) as (
-    case when regexp_full_match(s, '[0-9]{4}-[0-9]{2}-[0-9]{2}[ T]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?')
+    case when regexp_full_match(s, '{TIMESTAMP_SHAPE}')
         and substr(s, 1, 4) <> '0000'
         and try_cast(substr(s, 1, 10) as date) is not null
-    then cast(substr(s, 1, 10) || ' ' || substr(s, 12, 8) || regexp_extract(s, '[.][0-9]+') as timestamp)
-        - to_minutes(coalesce(
-            (case when regexp_extract(s, '([+-])[0-9]{2}:[0-9]{2}$', 1) = '-' then -1 else 1 end)
-            * (cast(nullif(regexp_extract(s, '([0-9]{2}):([0-9]{2})$', 1), '') as integer) * 60
-               + cast(nullif(regexp_extract(s, '([0-9]{2}):([0-9]{2})$', 2), '') as integer))
-            * (case when regexp_matches(s, '[+-][0-9]{2}:[0-9]{2}$') then 1 else 0 end),
-            0))
+    then cast(substr(s, 1, 10) || ' ' || substr(s, 12, 8) || regexp_extract(s, '[.][0-9]+')
+              as timestamp)
+        - to_minutes(
+            case when regexp_matches(s, '[+-][0-9]{{2}}:[0-9]{{2}}$')
+                then (case when substr(s, -6, 1) = '-' then -1 else 1 end)
+                    * (cast(substr(s, -5, 2) as integer) * 60 + cast(substr(s, -2, 2) as integer))
+                else 0
+            end)
     end
 )
 """
 
 _EVENT_FIELDS = ("id", "event_type", *ATTRIBUTES, "received_at")
+
+_FIELD_TYPES = ",\n".join(
+    f"json_type(field_values[{n}]) as {name}_type" for n, name in enumerate(_EVENT_FIELDS, 1)
+)
+_ATTRIBUTE_TYPE_CHECKS = "\n".join(
+    f"when {name}_type not in ('VARCHAR', 'NULL') then 'wrong type: {name}'" for name in ATTRIBUTES
+)
 
 # The first reason that applies is the one reported.
 _EVENT_BATCH = f"""
@@ -67,7 +81,7 @@ typed as (
         raw,
         is_json,
         is_object,
-        {", ".join(f"json_type(field_values[{n + 1}]) as {name}_type" for n, name in enumerate(_EVENT_FIELDS))},
+        {_FIELD_TYPES},
         field_values[1] ->> '$' as user_id,
         field_values[2] ->> '$' as event_type,
         orgwh_utc_timestamp(field_values[{len(_EVENT_FIELDS)}] ->> '$') as received_at
@@ -88,7 +102,7 @@ judged as (
                 and event_type_type <> 'NULL' then 'wrong type: event_type'
             when event_type is null or event_type not in {EVENT_TYPES!r}
                 then 'event_type not one of {", ".join(EVENT_TYPES)}'
-            {" ".join(f"when {name}_type not in ('VARCHAR', 'NULL') then 'wrong type: {name}'" for name in ATTRIBUTES)}
+            {_ATTRIBUTE_TYPE_CHECKS}
             when received_at_type is distinct from 'VARCHAR' or received_at is null
                 then 'received_at missing or unparseable'
         end as reason
@@ -242,7 +256,9 @@ def read_inputs(
     days = [row[0] for row in con.execute("select date from run_day order by date").fetchall()]
 
     return Batch(
-        events=_count(con, "event_batch", events, "date is null or date in (select date from run_day)"),
+        events=_count(
+            con, "event_batch", events, "date is null or date in (select date from run_day)"
+        ),
         organizations=_count(con, "organization_batch", orgs, "true"),
         days=days,
     )

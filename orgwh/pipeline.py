@@ -93,7 +93,7 @@ def _run_postgres(settings: Settings, selection: DaySelection, full_refresh: boo
 
 def run(
     settings: Settings,
-    selection: DaySelection = DaySelection(),
+    selection: DaySelection | None = None,
     full_refresh: bool = False,
     on_progress: Progress | None = None,
 ) -> RunReport:
@@ -105,7 +105,7 @@ def run(
     """
     started = time.monotonic()
     runner = _run_duckdb if settings.target == "duckdb" else _run_postgres
-    batch, rows = runner(settings, selection, full_refresh, on_progress)
+    batch, rows = runner(settings, selection or DaySelection(), full_refresh, on_progress)
     return RunReport(
         target=settings.target,
         days=batch.days,
@@ -114,4 +114,3 @@ def run(
         rows=rows,
         seconds=time.monotonic() - started,
     )
-

@@ -13,7 +13,12 @@ from psycopg import sql
 from .errors import ConnectionFailed, WarehouseLocked
 
 # The bundled docker-compose.yml service.
-DEFAULTS = {"PGHOST": "localhost", "PGPORT": "5432", "PGUSER": "orgwh", "PGDATABASE": "datawarehouse"}
+DEFAULTS = {
+    "PGHOST": "localhost",
+    "PGPORT": "5432",
+    "PGUSER": "orgwh",
+    "PGDATABASE": "datawarehouse",
+}
 
 # Any constant: identifies "an orgwh run holds this warehouse" among advisory locks.
 _RUN_LOCK_KEY = 0x6F7267776800

@@ -48,6 +48,19 @@ def _progress_callback(on_progress: Progress | None):
     return callback
 
 
+def _release_duckdb() -> None:
+    """Close the DuckDB database dbt-duckdb keeps open in this process.
+
+    dbt-duckdb caches one database per process for reuse; orgwh renames the
+    file it built, so the cached handle must go before the next run opens it.
+    """
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    if DuckDBConnectionManager._ENV is not None:
+        DuckDBConnectionManager._ENV.close()
+    DuckDBConnectionManager.close_all_connections()
+
+
 def invoke_dbt(
     command: list[str],
     target: str,
@@ -74,7 +87,10 @@ def invoke_dbt(
         "--log-level-file", "info",
     ]  # fmt: skip
     with _environment({"DO_NOT_TRACK": "1", **environment}):
-        result = dbtRunner(callbacks=[_progress_callback(on_progress)]).invoke(arguments)
+        try:
+            result = dbtRunner(callbacks=[_progress_callback(on_progress)]).invoke(arguments)
+        finally:
+            _release_duckdb()
     if result.exception is not None:
         raise BuildFailed(f"dbt failed: {str(result.exception).strip().splitlines()[0]}")
     return result

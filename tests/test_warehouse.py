@@ -1,0 +1,69 @@
+"""Every modelled table equals the reference model, whatever the order of runs."""
+
+from __future__ import annotations
+
+from conftest import write_records
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from reference import expected_tables, utc_day
+from streams import ORGANIZATION_RECORDS, event_streams
+
+from orgwh.config import DaySelection
+from orgwh.pipeline import run
+
+
+def builds(examples: int) -> settings:
+    """Hypothesis settings for tests that build a warehouse (seconds per example)."""
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+
+
+def staged_records(loads: list[tuple[list, object]]) -> list:
+    """What staging holds after loading (records, day) pairs in order; day None = all days."""
+    staged: dict = {}
+    for records, day in loads:
+        days = {utc_day(record) for record in records} - {None} if day is None else {day}
+        for each in days:
+            staged[each] = [record for record in records if utc_day(record) == each]
+    return [record for records in staged.values() for record in records]
+
+
+def build(warehouse, tmp_path, loads, layout="array"):
+    """Run each (records, day) load on an empty warehouse; return its tables."""
+    warehouse.reset()
+    orgs = write_records(tmp_path / "orgs.json", ORGANIZATION_RECORDS)
+    for number, (records, day) in enumerate(loads):
+        events = write_records(tmp_path / f"events-{number}.json", records, layout)
+        run(warehouse.settings(events, orgs), DaySelection(day, day))
+    return warehouse.tables()
+
+
+@builds(examples=15)
+@given(stream=event_streams(), layout=st.sampled_from(["array", "ndjson"]))
+def test_a_full_load_equals_the_reference_model(warehouse, tmp_path, stream, layout):
+    tables = build(warehouse, tmp_path, [(stream, None)], layout)
+    assert tables == expected_tables(stream, ORGANIZATION_RECORDS)
+
+
+@builds(examples=8)
+@given(stream=event_streams(), data=st.data())
+def test_days_in_any_order_and_reruns_equal_the_reference_model(warehouse, tmp_path, stream, data):
+    days = sorted({utc_day(record) for record in stream})
+    order = data.draw(
+        st.permutations(days + data.draw(st.lists(st.sampled_from(days), max_size=2)))
+    )
+    tables = build(warehouse, tmp_path, [(stream, day) for day in order])
+    assert tables == expected_tables(stream, ORGANIZATION_RECORDS)
+
+
+@builds(examples=8)
+@given(first=event_streams(), second=event_streams(), data=st.data())
+def test_a_redelivered_day_replaces_what_that_day_held(warehouse, tmp_path, first, second, data):
+    days = sorted({utc_day(record) for record in first + second})
+    redelivered = data.draw(st.lists(st.sampled_from(days), min_size=1, max_size=2, unique=True))
+    loads = [(first, None)] + [(second, day) for day in redelivered]
+    tables = build(warehouse, tmp_path, loads)
+    assert tables == expected_tables(staged_records(loads), ORGANIZATION_RECORDS)
