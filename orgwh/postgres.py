@@ -32,6 +32,12 @@ def environment() -> dict[str, str]:
     return {name: os.environ.get(name) or default for name, default in DEFAULTS.items()}
 
 
+def _reason(error: psycopg.Error) -> str:
+    """libpq's reason, without the socket/host preamble it repeats."""
+    first_line = (str(error).strip().splitlines() or ["no answer"])[0]
+    return first_line.rsplit("failed: ", 1)[-1].removeprefix("FATAL:  ")
+
+
 def _describe_server(settings: dict[str, str]) -> str:
     return f"{settings['PGHOST']}:{settings['PGPORT']}"
 
@@ -47,18 +53,29 @@ def _connect(settings: dict[str, str], dbname: str) -> psycopg.Connection:
     )
 
 
-def _create_database(settings: dict[str, str]) -> None:
+def _create_missing_database(settings: dict[str, str]) -> bool:
+    """Create the warehouse database if the server lacks it; False if it was not missing.
+
+    libpq reports a missing database like any other connection failure, so
+    this asks the server's maintenance database whether it exists.
+    """
     name = settings["PGDATABASE"]
     try:
         with _connect(settings, "postgres") as admin:
+            exists = admin.execute("select 1 from pg_database where datname = %s", [name])
+            if exists.fetchone():
+                return False
             admin.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+            return True
+    except psycopg.OperationalError:
+        return False
     except psycopg.errors.InsufficientPrivilege:
         raise ConnectionFailed(
             f"database {name!r} does not exist on {_describe_server(settings)} and "
             f"role {settings['PGUSER']!r} may not create it; create it or set PGDATABASE"
         ) from None
     except psycopg.errors.DuplicateDatabase:
-        pass
+        return True
 
 
 def connect() -> psycopg.Connection:
@@ -68,17 +85,18 @@ def connect() -> psycopg.Connection:
     """
     settings = environment()
     try:
-        return _connect(settings, settings["PGDATABASE"])
-    except psycopg.errors.InvalidCatalogName:
-        _create_database(settings)
+        try:
+            return _connect(settings, settings["PGDATABASE"])
+        except psycopg.OperationalError as error:
+            if not _create_missing_database(settings):
+                raise error from None
         return _connect(settings, settings["PGDATABASE"])
     except psycopg.OperationalError as error:
-        reason = str(error).strip().splitlines()[-1] if str(error).strip() else "no answer"
         raise ConnectionFailed(
             f"cannot connect to Postgres at {_describe_server(settings)} "
-            f"as {settings['PGUSER']!r}: {reason.removeprefix('FATAL:  ')}. "
-            "Start the bundled server with `docker compose up -d postgres`, "
-            "or set PGHOST/PGPORT/PGUSER/PGPASSWORD"
+            f"as {settings['PGUSER']!r} ({_reason(error)}); "
+            "start the bundled server with `docker compose up -d`, "
+            "or point PGHOST/PGPORT/PGUSER/PGPASSWORD at yours"
         ) from None
 
 

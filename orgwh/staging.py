@@ -97,10 +97,14 @@ def _copy_query(
     spill: Path,
 ) -> None:
     """Stream a DuckDB query's rows into a Postgres table with COPY (CSV)."""
-    with tempfile.NamedTemporaryFile(dir=spill, suffix=".csv") as csv_file:
-        target = csv_file.name.replace("'", "''")
-        duck.execute(f"copy ({query}) to '{target}' (format csv, header false)", parameters)
-        with pg.cursor().copy(f"copy {table} from stdin (format csv)") as copy:
+    with tempfile.TemporaryDirectory(dir=spill) as directory:
+        csv_path = Path(directory) / "rows.csv"
+        quoted_path = str(csv_path).replace("'", "''")
+        duck.execute(f"copy ({query}) to '{quoted_path}' (format csv, header false)", parameters)
+        with (
+            csv_path.open("rb") as csv_file,
+            pg.cursor().copy(f"copy {table} from stdin (format csv)") as copy,
+        ):
             while block := csv_file.read(1 << 20):
                 copy.write(block)
 

