@@ -11,7 +11,8 @@ from rich.table import Table
 
 from .config import DaySelection, Settings
 from .errors import OrgwhError
-from .pipeline import RunReport
+from .pipeline import RunReport, describe_location
+from .pipeline import clean as clean_warehouse
 from .pipeline import run as run_pipeline
 
 app = typer.Typer(
@@ -108,3 +109,27 @@ def run(
     if not quiet:
         console.print(_summary(report))
         console.print(_rejections(report), highlight=False)
+
+
+@app.command()
+def clean(
+    target: Target = "duckdb",
+    duckdb_path: Annotated[
+        Path | None, typer.Option(help="DuckDB warehouse file [env ORGWH_DUCKDB_PATH].")
+    ] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Drop the warehouse's schemas: staging, historical, snapshots, dimensional.
+
+    Example: orgwh clean --target postgres --yes
+    """
+    try:
+        settings = Settings.from_env(target=target, duckdb_path=duckdb_path)
+        location = describe_location(settings)
+        if not yes and not typer.confirm(f"Drop every orgwh schema in {location}?"):
+            console.print("Nothing dropped.")
+            return
+        clean_warehouse(settings)
+    except OrgwhError as error:
+        _fail(error)
+    console.print(f"Dropped the orgwh schemas in {location}.", highlight=False)

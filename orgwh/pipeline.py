@@ -13,6 +13,8 @@ from .config import DaySelection, Settings
 from .load import FileCounts
 from .transform import Progress
 
+SCHEMAS = ("staging", "historical", "snapshots", "dimensional")
+
 # The tables of SPEC 4, layer by layer, in the order a summary lists them.
 TABLES = (
     "staging.event",
@@ -114,3 +116,33 @@ def run(
         rows=rows,
         seconds=time.monotonic() - started,
     )
+
+
+def describe_location(settings: Settings) -> str:
+    """Where the warehouse of `settings` lives, for messages."""
+    if settings.target == "duckdb":
+        return str(settings.duckdb_path)
+    environment = postgres.environment()
+    return f"{environment['PGDATABASE']} on {environment['PGHOST']}:{environment['PGPORT']}"
+
+
+def clean(settings: Settings) -> None:
+    """Drop the warehouse's schemas (and everything in them), atomically."""
+    drops = [f"drop schema if exists {schema} cascade" for schema in SCHEMAS]
+    if settings.target == "duckdb":
+        if not settings.duckdb_path.exists():
+            return
+        with (
+            duckdb_file.building_copy(settings.duckdb_path, settings.lock_timeout) as work,
+            duckdb.connect(str(work)) as con,
+        ):
+            for statement in drops:
+                con.execute(statement)
+        return
+    with (
+        postgres.connect() as pg,
+        postgres.run_lock(pg, settings.lock_timeout),
+        pg.transaction(),
+    ):
+        for statement in drops:
+            pg.execute(statement)
