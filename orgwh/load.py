@@ -9,6 +9,7 @@ writers in `staging.py` copy from these tables into a target.
 from __future__ import annotations
 
 import gzip
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -193,14 +194,16 @@ def _read_records(con: duckdb.DuckDBPyConnection, path: Path, into: str) -> None
         """
     else:
         # One value per line, read as text so that a malformed line can be
-        # rejected by itself; \x01 never occurs in JSON text, so each line is
-        # one column. Blank lines come through as null and keep the numbering.
+        # rejected by itself. The column delimiter \x01 never occurs in JSON
+        # text; strict mode fails the file rather than split a line holding
+        # one. Lines end with \n or \r\n; blank lines come through as null
+        # and keep the numbering.
         parameters["delimiter"] = "\x01"
         source = f"""
             select ordinality as line_number, line as raw
             from read_csv($path, columns = {{'line': 'VARCHAR'}}, header = false,
-                          delim = $delimiter, quote = '', escape = '', new_line = '\\n',
-                          auto_detect = false, strict_mode = false,
+                          delim = $delimiter, quote = '', escape = '',
+                          auto_detect = false, strict_mode = true,
                           compression = '{compression}',
                           max_line_size = {MAX_RECORD_BYTES},
                           buffer_size = {2 * MAX_RECORD_BYTES}) with ordinality
@@ -209,7 +212,7 @@ def _read_records(con: duckdb.DuckDBPyConnection, path: Path, into: str) -> None
         con.execute(
             f"""
             create or replace temp table {into} as
-            select line_number, raw from ({source})
+            select line_number, cast(raw as varchar) as raw from ({source})
             where raw is not null and not regexp_full_match(raw, '\\s*')
             """,
             parameters,
@@ -219,13 +222,26 @@ def _read_records(con: duckdb.DuckDBPyConnection, path: Path, into: str) -> None
 
 
 def _describe(error: duckdb.Error) -> str:
-    """DuckDB's message about a file, cut to its first line and without the path."""
-    message = str(error).split("\n")[0]
-    for prefix in ("Invalid Input Error: ", "IO Error: ", "Conversion Error: "):
-        message = message.removeprefix(prefix)
+    """DuckDB's complaint about a file, in a few words and without the path."""
+    message = str(error)
     if "unicode" in message.lower() or "utf-8" in message.lower():
         return "not UTF-8 text"
-    return "not readable as JSON: " + message
+    if split_line := re.search(r"CSV Error on Line: (\d+)", message):
+        return f"line {split_line[1]} holds a control character (U+0001), so it is not JSON"
+    if "state machine reached an invalid state" in message:
+        return "a line holds a stray carriage return or control character, so it is not JSON"
+    first_line = re.sub(r' in file "[^"]*"', "", message.splitlines()[0])
+    detail = first_line.split(": ", 1)[-1].rstrip(". ")
+    return f"not a readable JSON file ({detail[0].lower()}{detail[1:]})"
+
+
+def _check_some_json(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> None:
+    """A file none of whose lines is JSON is not an export with bad lines: refuse it."""
+    records, invalid = con.execute(
+        f"select count(*), count(*) filter (where reason = 'not valid JSON') from {table}"
+    ).fetchone()
+    if records and records == invalid:
+        raise InputError(f"{path}: not JSON (no line of it is a JSON value)")
 
 
 def read_inputs(
@@ -241,6 +257,8 @@ def read_inputs(
     _read_records(con, orgs, "raw_organization_records")
     con.execute(_EVENT_BATCH)
     con.execute(_ORGANIZATION_BATCH)
+    for table, path in (("event_batch", events), ("organization_batch", orgs)):
+        _check_some_json(con, table, path)
 
     present = con.execute("select min(date), max(date) from event_batch").fetchone()
     if selection.is_everything:
