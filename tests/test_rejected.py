@@ -29,6 +29,9 @@ def event(**changes) -> dict:
     return {**GOOD, **changes}
 
 
+UNKNOWN_TYPE = "event_type not one of User Created, User Updated, User Deleted"
+BAD_TIME = "received_at missing or unparseable"
+
 # (line text, the reason staging.rejected must give, or None when it is staged)
 LINES = [
     (json.dumps(GOOD), None),
@@ -40,19 +43,19 @@ LINES = [
     (json.dumps({k: v for k, v in GOOD.items() if k != "id"}), "missing or empty id"),
     (json.dumps(event(id="")), "missing or empty id"),
     (json.dumps(event(id=42)), "wrong type: id"),
-    (json.dumps(event(event_type="User Renamed")), "event_type not one of User Created, User Updated, User Deleted"),
+    (json.dumps(event(event_type="User Renamed")), UNKNOWN_TYPE),
     (json.dumps(event(event_type=1)), "wrong type: event_type"),
     (json.dumps(event(username=["ann"])), "wrong type: username"),
     (json.dumps(event(plan_name={"tier": 1})), "wrong type: plan_name"),
     (json.dumps(event(organization_name=7)), "wrong type: organization_name"),
-    (json.dumps(event(received_at=None)), "received_at missing or unparseable"),
-    (json.dumps(event(received_at="2020-12-05")), "received_at missing or unparseable"),
-    (json.dumps(event(received_at="2021-02-30 10:00:00")), "received_at missing or unparseable"),
-    (json.dumps(event(received_at="2020-12-05 10:00:00.1234567")), "received_at missing or unparseable"),
-    (json.dumps(event(received_at="2020-12-05 24:00:00")), "received_at missing or unparseable"),
-    (json.dumps(event(received_at=1607162400)), "received_at missing or unparseable"),
+    (json.dumps(event(received_at=None)), BAD_TIME),
+    (json.dumps(event(received_at="2020-12-05")), BAD_TIME),
+    (json.dumps(event(received_at="2021-02-30 10:00:00")), BAD_TIME),
+    (json.dumps(event(received_at="2020-12-05 10:00:00.1234567")), BAD_TIME),
+    (json.dumps(event(received_at="2020-12-05 24:00:00")), BAD_TIME),
+    (json.dumps(event(received_at=1607162400)), BAD_TIME),
     (json.dumps(event(id="1" * 32, received_at="2020-12-06T01:00:00+02:00")), None),
-    (json.dumps(event(id="2" * 32, received_at="2020-12-06 12:00:00.5Z", extra={"kept": True})), None),
+    (json.dumps(event(id="2" * 32, received_at="2020-12-06 12:00:00.5Z", extra=[1])), None),
 ]  # fmt: skip
 
 
