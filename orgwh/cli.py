@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -32,9 +35,23 @@ def main() -> None:
     """Build and query the orgwh warehouse. Example: orgwh run --date 2020-12-08"""
 
 
-def _fail(error: OrgwhError) -> None:
-    errors.print(f"Error: {error}", markup=False, highlight=False, soft_wrap=True)
-    raise typer.Exit(error.exit_code)
+@contextlib.contextmanager
+def _errors_in_one_line() -> Iterator[None]:
+    """Report an error as one line on stderr and exit with its status, never a traceback."""
+    try:
+        yield
+    except OrgwhError as error:
+        message, exit_code = str(error), error.exit_code
+    except Exception as error:  # a bug or an environment problem orgwh did not foresee
+        if os.environ.get("ORGWH_DEBUG"):
+            raise
+        first_line = (str(error).strip().splitlines() or [""])[0]
+        message = f"unexpected {type(error).__name__}: {first_line} (ORGWH_DEBUG=1 shows more)"
+        exit_code = 1
+    else:
+        return
+    errors.print(f"Error: {message}", markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(exit_code)
 
 
 def _summary(report: RunReport) -> Table:
@@ -92,7 +109,7 @@ def run(
 
     Example: orgwh run --date 2020-12-08
     """
-    try:
+    with _errors_in_one_line():
         settings = Settings.from_env(
             target=target, events=events, orgs=orgs, duckdb_path=duckdb_path
         )
@@ -104,8 +121,6 @@ def run(
                 report = run_pipeline(
                     settings, selection, full_refresh, lambda message: status.update(message)
                 )
-    except OrgwhError as error:
-        _fail(error)
     if not quiet:
         console.print(_summary(report))
         console.print(_rejections(report), highlight=False)
@@ -123,13 +138,11 @@ def clean(
 
     Example: orgwh clean --target postgres --yes
     """
-    try:
+    with _errors_in_one_line():
         settings = Settings.from_env(target=target, duckdb_path=duckdb_path)
         location = describe_location(settings)
         if not yes and not typer.confirm(f"Drop every orgwh schema in {location}?"):
             console.print("Nothing dropped.")
             return
         clean_warehouse(settings)
-    except OrgwhError as error:
-        _fail(error)
     console.print(f"Dropped the orgwh schemas in {location}.", highlight=False)

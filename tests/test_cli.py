@@ -1,0 +1,85 @@
+"""The command line: exit statuses and the exact words a user reads."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from orgwh.cli import app
+from orgwh.project import SAMPLE_EVENTS, SAMPLE_ORGS
+
+
+@pytest.fixture
+def orgwh(duckdb_warehouse, monkeypatch):
+    """Run `orgwh ...` against the test's DuckDB warehouse; return the result."""
+    monkeypatch.setenv("ORGWH_DUCKDB_PATH", str(duckdb_warehouse.path))
+    monkeypatch.setenv("ORGWH_CACHE_DIR", str(duckdb_warehouse.cache_dir))
+
+    def invoke(*arguments: str):
+        return CliRunner().invoke(app, list(arguments))
+
+    return invoke
+
+
+def test_run_builds_the_sample_and_prints_a_summary(orgwh, duckdb_warehouse):
+    result = orgwh("run")
+    assert result.exit_code == 0, result.output
+    assert "dimensional.fac_user" in result.stdout
+    assert "events_sample.json: 27 read, 27 staged" in result.stdout
+    with duckdb.connect(str(duckdb_warehouse.path), read_only=True) as con:
+        assert con.execute("select count(*) from historical.user_event").fetchone() == (25,)
+
+
+def test_quiet_prints_nothing(orgwh):
+    result = orgwh("run", "--date", "2020-12-08", "--quiet")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--date", "2021-02-30"], "--date '2021-02-30' is not a date (expected YYYY-MM-DD)"),
+        (["--date", "08/12/2020"], "--date '08/12/2020' is not a date (expected YYYY-MM-DD)"),
+        (["--start", "2020-12-08", "--end", "2020-12-05"], "--start 2020-12-08 is after --end 2020-12-05"),
+        (["--date", "2020-12-08", "--start", "2020-12-01"], "--date cannot be combined with --start or --end"),
+        (["--target", "oracle"], "unknown target 'oracle' (choose from duckdb, postgres)"),
+        (["--events", "no/such/events.json"], "no/such/events.json: no such file"),
+        (["--orgs", "."], ".: not a file"),
+    ],
+)  # fmt: skip
+def test_usage_and_input_errors_exit_2_with_one_line(orgwh, arguments, message):
+    result = orgwh("run", *arguments)
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: {message}\n"
+
+
+def test_a_broken_file_is_named_and_nothing_changes(orgwh, duckdb_warehouse, tmp_path):
+    assert orgwh("run", "--quiet").exit_code == 0
+    before = duckdb_warehouse.path.read_bytes()
+    broken = tmp_path / "events.json"
+    broken.write_text('[{"id": "a", "event_type": "User Created"},\n {"id": ')
+    result = orgwh("run", "--events", str(broken))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"Error: {broken}: not a readable JSON file (malformed JSON")
+    assert duckdb_warehouse.path.read_bytes() == before
+
+
+def test_clean_drops_the_schemas(orgwh, duckdb_warehouse):
+    assert orgwh("run", "--quiet").exit_code == 0
+    result = orgwh("clean", "--yes")
+    assert result.exit_code == 0
+    with duckdb.connect(str(duckdb_warehouse.path), read_only=True) as con:
+        schemas = {
+            row[0] for row in con.execute("select schema_name from duckdb_schemas()").fetchall()
+        }
+    assert not schemas & {"staging", "historical", "snapshots", "dimensional"}
+
+
+def test_help_shows_an_example():
+    result = CliRunner().invoke(app, ["run", "--help"])
+    assert "Example: orgwh run --date 2020-12-08" in result.stdout
+
+
+def test_sample_files_are_bundled():
+    assert SAMPLE_EVENTS.is_file() and SAMPLE_ORGS.is_file()
