@@ -1,0 +1,152 @@
+"""Nothing half-written: failed, killed and concurrent runs (SPEC 3, atomic runs)."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import duckdb
+import pytest
+from conftest import write_records
+from reference import expected_tables
+from streams import ORGANIZATION_RECORDS
+
+from orgwh.config import DaySelection
+from orgwh.errors import DataTestFailed, WarehouseLocked
+from orgwh.pipeline import run
+from orgwh.project import SAMPLE_EVENTS, SAMPLE_ORGS
+
+DAY = DaySelection.from_options("2020-12-08")
+
+
+def hold_duckdb_file(path, read_only: bool) -> subprocess.Popen:
+    """Another process (a notebook, say) holding the warehouse open until killed."""
+    script = textwrap.dedent(f"""
+        import duckdb, sys, time
+        con = duckdb.connect({str(path)!r}, read_only={read_only})
+        print("open", flush=True)
+        time.sleep(600)
+    """)
+    holder = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "open"
+    return holder
+
+
+def test_a_failed_data_test_leaves_the_duckdb_file_as_it_was(duckdb_warehouse):
+    settings = duckdb_warehouse.settings(SAMPLE_EVENTS, SAMPLE_ORGS)
+    run(settings)
+    with duckdb.connect(str(duckdb_warehouse.path)) as con:  # someone edits history by hand
+        con.execute(
+            "insert into historical.user_event select * from historical.user_event "
+            "where event_date = '2020-12-05' limit 1"
+        )
+    before = duckdb_warehouse.path.read_bytes()
+    with pytest.raises(DataTestFailed) as failure:
+        run(settings, DAY)
+    assert str(failure.value) == "data test failed: unique_user_event_event_key"
+    assert duckdb_warehouse.path.read_bytes() == before
+
+
+def test_a_writer_holding_the_file_gets_a_clear_error_within_the_timeout(duckdb_warehouse):
+    settings = duckdb_warehouse.settings(SAMPLE_EVENTS, SAMPLE_ORGS, lock_timeout=1)
+    run(settings)
+    holder = hold_duckdb_file(duckdb_warehouse.path, read_only=False)
+    try:
+        started = time.monotonic()
+        with pytest.raises(WarehouseLocked) as failure:
+            run(settings, DAY)
+        assert time.monotonic() - started < 10
+    finally:
+        holder.kill()
+    assert str(failure.value) == (
+        f"{duckdb_warehouse.path} is open for writing in another process; close that "
+        "connection (notebooks should use orgwh.connect(), which is read-only) and run again"
+    )
+
+
+def test_a_reader_holding_the_file_does_not_block_a_run(duckdb_warehouse):
+    settings = duckdb_warehouse.settings(SAMPLE_EVENTS, SAMPLE_ORGS)
+    run(settings, DAY)
+    holder = hold_duckdb_file(duckdb_warehouse.path, read_only=True)
+    try:
+        report = run(settings)
+    finally:
+        holder.kill()
+    assert len(report.days) == 7
+
+
+def test_a_second_run_waits_for_the_first_then_fails_clearly(duckdb_warehouse):
+    settings = duckdb_warehouse.settings(SAMPLE_EVENTS, SAMPLE_ORGS, lock_timeout=0.5)
+    lock_path = duckdb_warehouse.path.with_name(duckdb_warehouse.path.name + ".lock")
+    with open(lock_path, "w") as lock:  # what a first run holds while it works
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        with pytest.raises(WarehouseLocked, match="being built by another orgwh run"):
+            run(settings, DAY)
+
+
+def run_in_subprocess(settings) -> subprocess.Popen:
+    environment = {
+        **os.environ,
+        "ORGWH_DUCKDB_PATH": str(settings.duckdb_path),
+        "ORGWH_CACHE_DIR": str(settings.cache_dir),
+        "ORGWH_EVENTS": str(settings.events),
+        "ORGWH_ORGS": str(settings.orgs),
+    }
+    command = [sys.executable, "-c", "from orgwh.cli import app; app()", "run", "-q"]
+    return subprocess.Popen([*command, "--target", settings.target], env=environment)
+
+
+def two_deliveries(tmp_path):
+    """Four days of one user, then the same days re-delivered with another name."""
+    first = [
+        {"id": "a" * 32, "event_type": "User Created", "received_at": f"2020-12-0{d} 10:00:00",
+         "username": f"v{d}", "organization_name": "Acme"}
+        for d in range(5, 9)
+    ]  # fmt: skip
+    second = [dict(record, username="changed") for record in first]
+    orgs = write_records(tmp_path / "orgs.json", ORGANIZATION_RECORDS)
+    return (
+        write_records(tmp_path / "first.json", first),
+        write_records(tmp_path / "second.json", second),
+        orgs,
+        expected_tables(second, ORGANIZATION_RECORDS),
+    )
+
+
+def kill_after(settings, seconds: float) -> bool:
+    """Start a run in another process and SIGKILL it; True if it was still running."""
+    victim = run_in_subprocess(settings)
+    time.sleep(seconds)
+    victim.send_signal(signal.SIGKILL)
+    victim.wait()
+    return victim.returncode == -signal.SIGKILL
+
+
+@pytest.mark.parametrize("seconds", [1.0, 3.5, 5.0, 6.5])
+def test_a_run_killed_at_any_moment_leaves_the_last_good_state(duckdb_warehouse, tmp_path, seconds):
+    """SIGKILL during import, load or dbt: the file is untouched, the next run completes."""
+    first, second, orgs, expected = two_deliveries(tmp_path)
+    run(duckdb_warehouse.settings(first, orgs))
+    before = duckdb_warehouse.path.read_bytes()
+
+    changed = duckdb_warehouse.settings(second, orgs)
+    if kill_after(changed, seconds):
+        assert duckdb_warehouse.path.read_bytes() == before
+    run(changed)
+    assert duckdb_warehouse.tables() == expected
+    assert not list(duckdb_warehouse.path.parent.glob("*.building"))
+
+
+@pytest.mark.parametrize("seconds", [4.5, 6.5])
+def test_a_killed_postgres_run_is_completed_by_the_next(postgres_warehouse, tmp_path, seconds):
+    """Postgres commits model by model: whatever a killed run left, the next run completes."""
+    first, second, orgs, expected = two_deliveries(tmp_path)
+    run(postgres_warehouse.settings(first, orgs))
+    kill_after(postgres_warehouse.settings(second, orgs), seconds)
+    run(postgres_warehouse.settings(second, orgs))
+    assert postgres_warehouse.tables() == expected
