@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from orgwh import postgres
-from orgwh.errors import ConnectionFailed
+from orgwh.errors import ConnectionFailed, WarehouseLocked
 from orgwh.pipeline import run
 from orgwh.project import SAMPLE_EVENTS, SAMPLE_ORGS
 
@@ -69,4 +69,16 @@ def test_an_unreachable_server_is_named_in_one_line(monkeypatch):
         "cannot connect to Postgres at 127.0.0.1:1 as 'orgwh' (Connection refused); "
         "start the bundled server with `docker compose up -d`, "
         "or point PGHOST/PGPORT/PGUSER/PGPASSWORD at yours"
+    )
+
+
+def test_a_second_run_on_postgres_waits_then_fails_clearly(postgres_warehouse):
+    settings = postgres_warehouse.settings(SAMPLE_EVENTS, SAMPLE_ORGS, lock_timeout=0.5)
+    with postgres.connect() as first_run:  # holds the lock a run takes
+        first_run.execute("select pg_advisory_lock(%s)", [postgres._RUN_LOCK_KEY])
+        with pytest.raises(WarehouseLocked) as failure:
+            run(settings)
+    assert str(failure.value) == (
+        "another orgwh run is building the Postgres warehouse; waited 0.5 s "
+        "(see ORGWH_LOCK_TIMEOUT)"
     )
