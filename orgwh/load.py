@@ -53,63 +53,78 @@ create or replace temp macro orgwh_utc_timestamp(s) as (
 
 _EVENT_FIELDS = ("id", "event_type", *ATTRIBUTES, "received_at")
 
-_FIELD_TYPES = ",\n".join(
-    f"json_type(field_values[{n}]) as {name}_type" for n, name in enumerate(_EVENT_FIELDS, 1)
-)
+_AS_JSON = ", ".join(f'"{name}": "JSON"' for name in _EVENT_FIELDS)
+
+
+def _is_string(json_value: str) -> str:
+    return f"left({json_value}, 1) = '\"'"
+
+
+# json_transform gives SQL null for a key that is missing and for JSON null.
 _ATTRIBUTE_TYPE_CHECKS = "\n".join(
-    f"when {name}_type not in ('VARCHAR', 'NULL') then 'wrong type: {name}'" for name in ATTRIBUTES
+    f"when field.{name} is not null and not {_is_string(f'field.{name}')} "
+    f"then 'wrong type: {name}'"
+    for name in ATTRIBUTES
 )
 
-# The first reason that applies is the one reported.
+# The first reason that applies is the one reported. Each record is parsed
+# once (the cast to JSON); its fields are then small JSON values, a string
+# being one that starts with a quote.
 _EVENT_BATCH = f"""
 create or replace temp table event_batch as
-with records as (
-    select line_number, raw, json_valid(raw) as is_json from raw_event_records
+with records as materialized (
+    select line_number, raw, try_cast(raw as json) as record
+    from raw_event_records
 ),
-fields as (
+objects as materialized (
     select
         line_number,
         raw,
-        is_json,
-        is_json and regexp_matches(raw, '^\\s*\\{{') as is_object,
-        json_extract(case when is_json then raw end, {[f"$.{name}" for name in _EVENT_FIELDS]!r})
-            as field_values
+        record,
+        case when regexp_matches(raw, '^\\s*\\{{') then json_transform(record, '{{{_AS_JSON}}}') end
+            as field
     from records
 ),
-typed as (
+fields as materialized (
     select
-        line_number,
-        raw,
-        is_json,
-        is_object,
-        {_FIELD_TYPES},
-        field_values[1] ->> '$' as user_id,
-        field_values[2] ->> '$' as event_type,
-        orgwh_utc_timestamp(field_values[{len(_EVENT_FIELDS)}] ->> '$') as received_at
-    from fields
+        *,
+        field.id ->> '$' as user_id,
+        field.event_type ->> '$' as event_type,
+        case when {_is_string("field.received_at")} then field.received_at ->> '$' end
+            as received_at_text
+    from objects
+),
+timed as (
+    select *, orgwh_utc_timestamp(received_at_text) as received_at from fields
 ),
 judged as (
     select
         line_number,
         raw,
+        record,
         received_at,
         case
-            when not is_json then 'not valid JSON'
-            when not is_object then 'not a JSON object'
-            when id_type is null or id_type = 'NULL' then 'missing or empty id'
-            when id_type <> 'VARCHAR' then 'wrong type: id'
+            when record is null then 'not valid JSON'
+            when field is null then 'not a JSON object'
+            when field.id is null then 'missing or empty id'
+            when not {_is_string("field.id")} then 'wrong type: id'
             when user_id = '' then 'missing or empty id'
-            when event_type_type is distinct from 'VARCHAR' and event_type_type is not null
-                and event_type_type <> 'NULL' then 'wrong type: event_type'
+            when field.event_type is not null and not {_is_string("field.event_type")}
+                then 'wrong type: event_type'
             when event_type is null or event_type not in {EVENT_TYPES!r}
                 then 'event_type not one of {", ".join(EVENT_TYPES)}'
             {_ATTRIBUTE_TYPE_CHECKS}
-            when received_at_type is distinct from 'VARCHAR' or received_at is null
-                then 'received_at missing or unparseable'
+            when received_at is null then 'received_at missing or unparseable'
         end as reason
-    from typed
+    from timed
 )
-select line_number, raw, reason, cast(received_at as date) as date
+-- valid records keep their parsed JSON (the text as read), rejected ones their raw text
+select
+    line_number,
+    case when reason is null then record end as record,
+    case when reason is not null then raw end as raw,
+    reason,
+    cast(received_at as date) as date
 from judged
 """
 

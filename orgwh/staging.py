@@ -21,9 +21,8 @@ from .load import Batch
 
 # The batch rows each staging table receives, selected from DuckDB temp tables.
 _STAGED_EVENTS = """
-    select date, raw from event_batch
+    select date, record from event_batch
     where reason is null and date in (select date from run_day)
-    order by line_number
 """
 _STAGED_ORGANIZATIONS = """
     select cast($loaded_on as date), raw from organization_batch
