@@ -62,8 +62,7 @@ def _is_string(json_value: str) -> str:
 
 # json_transform gives SQL null for a key that is missing and for JSON null.
 _ATTRIBUTE_TYPE_CHECKS = "\n".join(
-    f"when field.{name} is not null and not {_is_string(f'field.{name}')} "
-    f"then 'wrong type: {name}'"
+    f"when field.{name} is not null and not {_is_string(f'field.{name}')} then 'wrong type: {name}'"
     for name in ATTRIBUTES
 )
 

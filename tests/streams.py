@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from reference import ATTRIBUTES, EVENT_TYPES
 
 USER_IDS = ["0" * 32, "f" * 31 + "e", "user-legacy-1", " spaced "]
-NAMES = [None, "", "a", "B", "é", "Acme", "Globex"]
+NAMES = [None, "", "a", "B", "é", "Acme", 'quote"d', "back\\slash", "new\nline"]
 ORGANIZATIONS = [None, "Acme", "Globex", "Initech", "Ghost Org"]
 FIRST_DAY = datetime(2020, 12, 5)
 
