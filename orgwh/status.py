@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from .api import connect
 from .config import Settings
 from .errors import NoWarehouse
-from .pipeline import TABLES
+from .pipeline import TABLES, describe_location
 
 # Read through the connection, whose placeholders differ per engine: no parameters.
 _EXISTING_TABLES = """
@@ -90,8 +90,9 @@ def read_status(settings: Settings, runs: int = 5) -> WarehouseStatus:
     with connect(settings.target, settings.duckdb_path) as connection:
         existing = {name for (name,) in _rows(connection, _EXISTING_TABLES)}
         if "staging.event" not in existing:
-            where = settings.duckdb_path if settings.target == "duckdb" else "Postgres"
-            raise NoWarehouse(f"nothing loaded in {where} yet; build it with `orgwh run`")
+            raise NoWarehouse(
+                f"nothing loaded in {describe_location(settings)} yet; build it with `orgwh run`"
+            )
         rows = {
             table: _rows(connection, f"select count(*) from {table}")[0][0]
             for table in TABLES
