@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -12,11 +13,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from . import docs as docs_site
+from .api import QueryResult
+from .api import query as run_query
 from .config import DaySelection, Settings
 from .errors import OrgwhError
 from .pipeline import RunReport, describe_location
 from .pipeline import clean as clean_warehouse
 from .pipeline import run as run_pipeline
+from .status import WarehouseStatus, read_status
 
 app = typer.Typer(
     help="orgwh: a layered DuckDB (or Postgres) warehouse of organizations and user events.",
@@ -28,6 +33,13 @@ console = Console()
 errors = Console(stderr=True)
 
 Target = Annotated[str, typer.Option("--target", "-t", help="Where to build: duckdb or postgres.")]
+ReadTarget = Annotated[
+    str, typer.Option("--target", "-t", help="Which warehouse to read: duckdb or postgres.")
+]
+DuckDBPath = Annotated[
+    Path | None,
+    typer.Option(help="DuckDB warehouse file (env ORGWH_DUCKDB_PATH; default: orgwh.duckdb)."),
+]
 
 
 @app.callback()
@@ -146,3 +158,127 @@ def clean(
             return
         clean_warehouse(settings)
     console.print(f"Dropped the orgwh schemas in {location}.", highlight=False)
+
+
+def _status_tables(status: WarehouseStatus) -> list[Table]:
+    days = Table(title=f"loaded days on {status.target}")
+    days.add_column("from")
+    days.add_column("to")
+    days.add_column("days", justify="right")
+    days.add_column("staged events", justify="right")
+    for span in status.day_ranges:
+        days.add_row(str(span.first), str(span.last), str(span.days), f"{span.events:,}")
+    rows = Table(title="rows per layer")
+    rows.add_column("table")
+    rows.add_column("rows", justify="right")
+    for name, count in status.rows.items():
+        rows.add_row(name, f"{count:,}")
+    rejected = Table(title="rejected records")
+    rejected.add_column("reason")
+    rejected.add_column("records", justify="right")
+    for reason, count in status.rejected or [("none", 0)]:
+        rejected.add_row(reason, f"{count:,}")
+    runs = Table(title="last runs")
+    for column in ("started (UTC)", "seconds", "days loaded", "read", "staged", "rejected"):
+        runs.add_column(column, justify="left" if column == "days loaded" else "right")
+    for entry in status.runs:
+        loaded = (
+            "none"
+            if entry.first_day is None
+            else f"{entry.first_day} to {entry.last_day} ({entry.days})"
+        )
+        runs.add_row(
+            f"{entry.started_at:%Y-%m-%d %H:%M:%S}",
+            f"{(entry.finished_at - entry.started_at).total_seconds():.1f}",
+            loaded + (", full refresh" if entry.full_refresh else ""),
+            f"{entry.records_read:,}",
+            f"{entry.records_staged:,}",
+            f"{entry.records_rejected:,}",
+        )
+    return [days, rows, rejected, runs]
+
+
+@app.command()
+def status(
+    target: ReadTarget = "duckdb",
+    duckdb_path: DuckDBPath = None,
+    runs: Annotated[int, typer.Option(min=1, help="How many of the last runs to list.")] = 5,
+) -> None:
+    """Show the loaded days, rows per layer, rejected records and the last runs.
+
+    Reads the warehouse read-only: it never blocks a run.
+
+    Example: orgwh status --target postgres
+    """
+    with _errors_in_one_line():
+        report = read_status(Settings.from_env(target=target, duckdb_path=duckdb_path), runs)
+    for table in _status_tables(report):
+        console.print(table)
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+def _result_table(result: QueryResult) -> Table:
+    table = Table(caption=f"{len(result):,} rows")
+    for column in result.columns:
+        table.add_column(column, overflow="fold")
+    for row in result.rows:
+        table.add_row(*("null" if value is None else str(value) for value in row))
+    return table
+
+
+@app.command()
+def query(
+    sql: Annotated[str, typer.Argument(help="The SQL to run (read-only).")],
+    target: ReadTarget = "duckdb",
+    duckdb_path: DuckDBPath = None,
+    output: Annotated[
+        OutputFormat,
+        typer.Option("--format", "-f", help="table for people, csv or json for scripts."),
+    ] = OutputFormat.table,
+) -> None:
+    """Run a read-only SQL query against the warehouse and print its rows.
+
+    Example: orgwh query "select * from dimensional.fac_user" --format csv
+    """
+    with _errors_in_one_line():
+        result = run_query(sql, target, duckdb_path)
+    if output is OutputFormat.table:
+        console.print(_result_table(result))
+    else:
+        text = result.to_csv() if output is OutputFormat.csv else result.to_json() + "\n"
+        typer.echo(text, nl=False)
+
+
+@app.command()
+def docs(
+    target: ReadTarget = "duckdb",
+    duckdb_path: DuckDBPath = None,
+    serve: Annotated[bool, typer.Option("--serve", help="Serve the site until Ctrl-C.")] = False,
+    port: Annotated[int, typer.Option(help="Port for --serve.")] = 8080,
+) -> None:
+    """Generate dbt's documentation site: every model, its columns and the lineage.
+
+    The site is written under the cache dir (env ORGWH_CACHE_DIR).
+
+    Example: orgwh docs --serve
+    """
+    with _errors_in_one_line():
+        settings = Settings.from_env(target=target, duckdb_path=duckdb_path)
+        with console.status("generating the documentation"):
+            site = docs_site.generate(settings)
+    console.print(f"Documentation: {site / 'static_index.html'}", highlight=False, soft_wrap=True)
+    if serve:
+        server = docs_site.server(site, port)
+        url = f"http://localhost:{server.server_address[1]}/"
+        console.print(f"Serving at {url} (Ctrl-C to stop)", highlight=False)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.server_close()

@@ -33,3 +33,11 @@ class BuildFailed(OrgwhError):
     """dbt could not build a model; the warehouse was left as it was."""
 
     exit_code = 1
+
+
+class NoWarehouse(OrgwhError):
+    """There is no warehouse to read yet: build it with `orgwh run` first."""
+
+
+class QueryFailed(OrgwhError):
+    """The database refused a query (a syntax error, an unknown table, a write)."""

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 
 import duckdb
 
-from . import duckdb_file, load, postgres, staging, transform
+from . import duckdb_file, load, postgres, run_log, staging, transform
 from .config import DaySelection, Settings
 from .load import FileCounts
 from .transform import Progress
@@ -63,7 +63,9 @@ def _today() -> date:
     return datetime.now(UTC).date()
 
 
-def _run_duckdb(settings: Settings, selection: DaySelection, full_refresh: bool, on_progress):
+def _run_duckdb(
+    settings: Settings, selection: DaySelection, full_refresh: bool, on_progress, started_at
+):
     with duckdb_file.building_copy(settings.duckdb_path, settings.lock_timeout) as work:
         with duckdb.connect(str(work), config=duckdb_config(settings)) as con:
             batch = load.read_inputs(con, settings.events, settings.orgs, selection)
@@ -76,11 +78,14 @@ def _run_duckdb(settings: Settings, selection: DaySelection, full_refresh: bool,
         transform.build("duckdb", environment, settings.cache_dir, full_refresh, on_progress)
         with duckdb.connect(str(work)) as con:
             con.execute("delete from staging.load_day")
+            run_log.record(con, "duckdb", batch, full_refresh, started_at)
             rows = _count_rows(con)
     return batch, rows
 
 
-def _run_postgres(settings: Settings, selection: DaySelection, full_refresh: bool, on_progress):
+def _run_postgres(
+    settings: Settings, selection: DaySelection, full_refresh: bool, on_progress, started_at
+):
     with postgres.connect() as pg, postgres.run_lock(pg, settings.lock_timeout):
         with duckdb.connect(config=duckdb_config(settings)) as duck:
             batch = load.read_inputs(duck, settings.events, settings.orgs, selection)
@@ -88,7 +93,9 @@ def _run_postgres(settings: Settings, selection: DaySelection, full_refresh: boo
         transform.build(
             "postgres", postgres.environment(), settings.cache_dir, full_refresh, on_progress
         )
-        pg.execute("delete from staging.load_day")
+        with pg.transaction():
+            pg.execute("delete from staging.load_day")
+            run_log.record(pg, "postgres", batch, full_refresh, started_at)
         rows = _count_rows(pg)
     return batch, rows
 
@@ -107,7 +114,9 @@ def run(
     """
     started = time.monotonic()
     runner = _run_duckdb if settings.target == "duckdb" else _run_postgres
-    batch, rows = runner(settings, selection or DaySelection(), full_refresh, on_progress)
+    batch, rows = runner(
+        settings, selection or DaySelection(), full_refresh, on_progress, run_log.utc_now()
+    )
     return RunReport(
         target=settings.target,
         days=batch.days,

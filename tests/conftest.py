@@ -16,6 +16,8 @@ from psycopg import sql
 from reference import EVENT_TYPES, _sort_key
 
 from orgwh.config import Settings
+from orgwh.pipeline import run
+from orgwh.project import SAMPLE_EVENTS, SAMPLE_ORGS
 
 MODELLED_TABLES = (
     "historical.user_event",
@@ -163,10 +165,45 @@ def postgres_warehouse(postgres_server, cache_dir, monkeypatch) -> PostgresWareh
     return empty
 
 
+@pytest.fixture(scope="session")
+def sample_warehouse(tmp_path_factory, cache_dir: Path) -> Path:
+    """A DuckDB warehouse built once from the bundled sample; tests only read it."""
+    path = tmp_path_factory.mktemp("sample") / "sample.duckdb"
+    run(Settings.from_env(duckdb_path=path, cache_dir=cache_dir))
+    return path
+
+
+@pytest.fixture(scope="session")
+def sample_postgres_env(postgres_server, cache_dir: Path) -> dict[str, str]:
+    """PG* settings of a database built once from the bundled sample; tests only read it.
+
+    A database of its own: postgres_warehouse drops its database for every test.
+    """
+    environment = {**postgres_server, "PGDATABASE": "orgwh_test_sample"}
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        for name, value in environment.items():
+            monkeypatch.setenv(name, value)
+        run(Settings.from_env(target="postgres", cache_dir=cache_dir))
+    return environment
+
+
+@pytest.fixture
+def sample_on_postgres(sample_postgres_env, monkeypatch) -> dict[str, str]:
+    """This process's PG* variables point at the sample database (see sample_postgres_env)."""
+    for name, value in sample_postgres_env.items():
+        monkeypatch.setenv(name, value)
+    return sample_postgres_env
+
+
+def sample_records() -> tuple[list, list]:
+    """The bundled sample's events and organizations, as parsed JSON."""
+    return json.loads(SAMPLE_EVENTS.read_text()), json.loads(SAMPLE_ORGS.read_text())
+
+
 @pytest.fixture(params=["duckdb", "postgres"])
 def warehouse(request):
     """An empty warehouse on each target in turn."""
     return request.getfixturevalue(f"{request.param}_warehouse")
 
 
-__all__ = ["EVENT_TYPES", "read_tables", "write_records"]
+__all__ = ["EVENT_TYPES", "read_tables", "sample_records", "write_records"]
