@@ -70,6 +70,8 @@ def _run_duckdb(
         with duckdb.connect(str(work), config=duckdb_config(settings)) as con:
             batch = load.read_inputs(con, settings.events, settings.orgs, selection)
             staging.stage_into_duckdb(con, batch, _today())
+            if full_refresh:
+                staging.mark_every_day_pending(con)
         environment = {
             "ORGWH_DBT_DUCKDB_PATH": str(work),
             "ORGWH_MEMORY_LIMIT": settings.memory_limit,
@@ -90,6 +92,8 @@ def _run_postgres(
         with duckdb.connect(config=duckdb_config(settings)) as duck:
             batch = load.read_inputs(duck, settings.events, settings.orgs, selection)
             staging.stage_into_postgres(duck, pg, batch, _today(), settings.spill_directory)
+        if full_refresh:
+            staging.mark_every_day_pending(pg)
         transform.build(
             "postgres", postgres.environment(), settings.cache_dir, full_refresh, on_progress
         )

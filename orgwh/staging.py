@@ -152,3 +152,11 @@ def stage_into_postgres(
             "except select date from staging.load_day",
             {"days": batch.days},
         )
+
+
+def mark_every_day_pending(connection) -> None:
+    """Put every staged day in staging.load_day, for a full rebuild and its tests."""
+    connection.execute(
+        "insert into staging.load_day "
+        "select distinct date from staging.event except select date from staging.load_day"
+    )

@@ -17,5 +17,5 @@ select
     versions.is_current,
     organizations.organization_key
 from {{ ref('user_snapshot') }} as versions
-left join {{ ref('organization_key_by_name') }} as organizations
+left join ({{ orgwh.organization_key_by_name() }}) as organizations
     on versions.organization_name = organizations.organization_name

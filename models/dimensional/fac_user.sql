@@ -1,16 +1,33 @@
+{{ config(
+    replace_where="date_calendar >= (select min(date) from {{ source('staging', 'load_day') }})
+        or organization_name in ({{ orgwh.organizations_with_a_new_key() }})",
+) }}
+
 -- Daily users per organization: one row per (date_calendar, organization_name)
 -- from the first to the last loaded event day, where any measure is non-zero.
-with events as (
-    select * from {{ ref('user_event') }}
+-- Loading a day can change the days from it on (active users carry over), so
+-- an incremental run rebuilds the days from the earliest loaded one.
+with loaded_days as (
+    select
+        {% if is_incremental() %}
+        (select min(date) from {{ source('staging', 'load_day') }}) as first_day,
+        {% else %}
+        min(event_date) as first_day,
+        {% endif %}
+        max(event_date) as last_day
+    from {{ ref('user_event') }}
 ),
 
+events as (
+    select * from {{ ref('user_event') }}
+    where event_date >= (select first_day from loaded_days)
+),
+
+-- The versions that can be current at the end of a rebuilt day.
 versions as (
     select * from {{ ref('user_snapshot') }}
-),
-
-loaded_days as (
-    select min(event_date) as first_day, max(event_date) as last_day
-    from events
+    where valid_to is null
+        or cast(valid_to as date) > (select first_day from loaded_days)
 ),
 
 -- Every distinct event counts, also one that changed nothing.
@@ -40,7 +57,7 @@ deletions as (
             order by version.valid_from desc
         ) as recency
     from events as deletion
-    left join versions as version
+    left join {{ ref('user_snapshot') }} as version
         on version.user_id = deletion.user_id
         and not version.is_deleted
         and version.valid_from < deletion.received_at
@@ -58,16 +75,19 @@ deleted as (
 ),
 
 -- A version is current at the end of each day from its first day up to the
--- day before the one it ends on: +1 user on the first, -1 on the end day.
--- A user has one version at a time, so summing versions counts users.
+-- day before the one it ends on: +1 user on the first (or the first rebuilt
+-- day), -1 on the end day. A user has one version at a time, so summing
+-- versions counts users.
 active_changes as (
     select
-        organization_name,
-        cast(valid_from as date) as change_day,
+        versions.organization_name,
+        greatest(cast(versions.valid_from as date), loaded_days.first_day) as change_day,
         1 as change
     from versions
-    where not is_deleted
-        and (valid_to is null or cast(valid_to as date) > cast(valid_from as date))
+    cross join loaded_days
+    where not versions.is_deleted
+        and (versions.valid_to is null
+            or cast(versions.valid_to as date) > cast(versions.valid_from as date))
     union all
     select
         organization_name,
@@ -124,6 +144,16 @@ daily as (
         cast(sum(active_users) as {{ dbt.type_bigint() }}) as active_users
     from measures
     group by date_calendar, organization_name
+    {% if is_incremental() %}
+    -- Days before the rebuilt ones keep their measures; only an organization
+    -- whose key changed in the latest organizations file needs them again.
+    union all
+    select date_calendar, organization_name, users_created, users_updated, users_deleted,
+        active_users
+    from {{ this }}
+    where date_calendar < (select first_day from loaded_days)
+        and organization_name in ({{ orgwh.organizations_with_a_new_key() }})
+    {% endif %}
 )
 
 select
@@ -135,6 +165,6 @@ select
     daily.users_deleted,
     daily.active_users
 from daily
-left join {{ ref('organization_key_by_name') }} as organizations
+left join ({{ orgwh.organization_key_by_name() }}) as organizations
     on daily.organization_name = organizations.organization_name
 where daily.users_created + daily.users_updated + daily.users_deleted + daily.active_users > 0
