@@ -15,7 +15,7 @@ from .pipeline import RunReport
 from .pipeline import run as run_pipeline
 
 app = typer.Typer(
-    help="orgwh: a layered DuckDB (or Postgres) warehouse of organizations and user events.",
+    help="orgwh: a layered DuckDB (or Postgres, or Spark) warehouse of organizations and user events.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
     add_completion=True,
@@ -23,7 +23,9 @@ app = typer.Typer(
 console = Console()
 errors = Console(stderr=True)
 
-Target = Annotated[str, typer.Option("--target", "-t", help="Where to build: duckdb or postgres.")]
+Target = Annotated[
+    str, typer.Option("--target", "-t", help="Where to build: duckdb, postgres or spark.")
+]
 
 
 @app.callback()
