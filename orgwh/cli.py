@@ -15,7 +15,7 @@ from .pipeline import RunReport
 from .pipeline import run as run_pipeline
 
 app = typer.Typer(
-    help="orgwh: a layered DuckDB (or Postgres, or Spark) warehouse of organizations and user events.",
+    help="orgwh: a layered warehouse of organizations and user events (DuckDB, Postgres, Spark).",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
     add_completion=True,

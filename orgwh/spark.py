@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
 _LOG4J = """\
-rootLogger.level = error
+rootLogger.level = fatal
 rootLogger.appenderRef.stderr.ref = console
 appender.console.type = Console
 appender.console.name = console
@@ -127,6 +127,7 @@ class SparkBatch:
     batch: Batch
     events: DataFrame
     organizations: DataFrame
+    staged_days: set[date]
 
 
 @contextlib.contextmanager
@@ -334,19 +335,22 @@ from parsed
 """
 
 
-def _count(frame: DataFrame, path: Path, days: list[date] | None) -> FileCounts:
-    """Records read, staged and rejected; with `days`, those of the days and the undated."""
-    from pyspark.sql import functions as F
+def _summary(frame: DataFrame) -> list[tuple[str | None, date | None, int]]:
+    """(reason, date, records) for a batch, in one Spark job."""
+    return [tuple(row) for row in frame.groupBy("reason", "date").count().collect()]
 
-    if days is not None:
-        frame = frame.where(F.col("date").isNull() | F.col("date").isin(days))
+
+def _count(summary, path: Path, days: list[date] | None) -> FileCounts:
+    """Records read, staged and rejected; with `days`, those of the days and the undated."""
     counts = FileCounts(path=path)
-    for reason, number in frame.groupBy("reason").count().collect():
+    for reason, day, number in summary:
+        if days is not None and day is not None and day not in days:
+            continue
         counts.read += number
         if reason is None:
             counts.staged += number
         else:
-            counts.rejected[reason] = number
+            counts.rejected[reason] += number
     return counts
 
 
@@ -359,32 +363,31 @@ def read_inputs(
     nothing has been written then. `work` holds links to the files while
     the batch is in use.
     """
-    from pyspark.sql import functions as F
-
     _records(spark, events, work, "events").createOrReplaceTempView("orgwh_event_records")
     _records(spark, orgs, work, "organizations").createOrReplaceTempView(
         "orgwh_organization_records"
     )
+    event_batch = spark.sql(_EVENT_BATCH).cache()
+    organization_batch = spark.sql(_ORGANIZATION_BATCH).cache()
     with _reading(events):
-        event_batch = spark.sql(_EVENT_BATCH).cache()
-        present = event_batch.agg(F.min("date"), F.max("date")).first()
+        event_summary = _summary(event_batch)
     with _reading(orgs):
-        organization_batch = spark.sql(_ORGANIZATION_BATCH).cache()
-        organization_batch.count()
+        organization_summary = _summary(organization_batch)
+    present = sorted({day for _reason, day, _number in event_summary if day is not None})
     if selection.is_everything:
-        rows = event_batch.where("date is not null").select("date").distinct().collect()
-        days = sorted(row.date for row in rows)
+        days = present
     else:
-        first, last = present if present[0] is not None else (selection.first, selection.last)
+        first, last = (present[0], present[-1]) if present else (selection.first, selection.last)
         days = selection.days(first or last, last or first)
     return SparkBatch(
         batch=Batch(
-            events=_count(event_batch, events, days),
-            organizations=_count(organization_batch, orgs, None),
+            events=_count(event_summary, events, days),
+            organizations=_count(organization_summary, orgs, None),
             days=days,
         ),
         events=event_batch,
         organizations=organization_batch,
+        staged_days={day for reason, day, _n in event_summary if reason is None} & set(days),
     )
 
 
@@ -393,7 +396,8 @@ _STAGING_DDL = (
     # Spark lists partition columns last: the table reads (json_content, date).
     """create table if not exists staging.event (date date, json_content string)
         using parquet partitioned by (date)""",
-    "create table if not exists staging.organization (date date, json_content string) using parquet",
+    """create table if not exists staging.organization (date date, json_content string)
+        using parquet""",
     """create table if not exists staging.rejected (
         date date, source_file string, line_number bigint, reason string, raw string)
         using parquet""",
@@ -417,8 +421,9 @@ def stage(spark: SparkSession, loaded: SparkBatch, loaded_on: date) -> None:
     from pyspark.sql import functions as F
 
     batch = loaded.batch
-    for statement in _STAGING_DDL:
-        spark.sql(statement)
+    if not spark.catalog.tableExists("staging.load_day"):  # the last table the DDL creates
+        for statement in _STAGING_DDL:
+            spark.sql(statement)
     days = _day_list(batch.days)
     events_file = str(batch.events.path.resolve())
     orgs_file = str(batch.organizations.path.resolve())
@@ -431,12 +436,11 @@ def stage(spark: SparkSession, loaded: SparkBatch, loaded_on: date) -> None:
         "insert overwrite table staging.event partition (date) "
         "select raw, date from orgwh_staged_events"
     )
-    filled = {row.date for row in staged.select("date").distinct().collect()}
     existing = {
         date.fromisoformat(row[0].removeprefix("date="))
         for row in spark.sql("show partitions staging.event").collect()
     }
-    emptied = sorted((existing & set(batch.days)) - filled)
+    emptied = sorted((existing & set(batch.days)) - loaded.staged_days)
     if emptied:
         partitions = ", ".join(f"partition (date = date'{day}')" for day in emptied)
         spark.sql(f"alter table staging.event drop if exists {partitions}")
