@@ -12,7 +12,7 @@ $(VENV)/.installed: pyproject.toml
 run: $(VENV)/.installed  ## build the warehouse from the bundled sample (DuckDB)
 	$(VENV)/bin/orgwh run
 
-test: $(VENV)/.installed  ## lint, then the whole test suite (DuckDB and a real Postgres)
+test: $(VENV)/.installed  ## lint, then the whole test suite (DuckDB, a real Postgres, Spark)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/pytest

@@ -15,3 +15,10 @@
         cast({{ first_day }} as timestamp), cast({{ last_day }} as timestamp), interval '1 day'
     ) as date)
 {%- endmacro %}
+
+{#- sequence() fails when the first day is after the last; generate_series is
+    empty then, and so is this. -#}
+{% macro spark__days_between(first_day, last_day) -%}
+    explode(case when cast({{ first_day }} as date) <= cast({{ last_day }} as date)
+        then sequence(cast({{ first_day }} as date), cast({{ last_day }} as date)) end)
+{%- endmacro %}

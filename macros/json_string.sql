@@ -14,3 +14,10 @@
     case when json_typeof({{ json_column }} -> '{{ key }}') = 'string'
         then {{ json_column }} ->> '{{ key }}' end
 {%- endmacro %}
+
+{#- Spark has no JSON type: json_content is text, parsed into a VARIANT whose
+    schema tells a string from a number. -#}
+{% macro spark__json_string(json_column, key) -%}
+    case when schema_of_variant(variant_get(try_parse_json({{ json_column }}), '$.{{ key }}')) = 'STRING'
+        then variant_get(try_parse_json({{ json_column }}), '$.{{ key }}', 'string') end
+{%- endmacro %}

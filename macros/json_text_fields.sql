@@ -18,3 +18,9 @@
     {%- endfor -%}
     unnest(json_transform({{ json_column }}, '{ {{- shape | join(", ") -}} }'))
 {%- endmacro %}
+
+{% macro spark__json_text_fields(json_column, keys) -%}
+    {%- for key in keys %}
+    get_json_object({{ json_column }}, '$.{{ key }}') as {{ key }}{{ "," if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}

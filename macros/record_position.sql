@@ -12,3 +12,9 @@
 {% macro postgres__record_position() -%}
     ctid
 {%- endmacro %}
+
+{#- The loader writes staging.organization as one parquet file in file order;
+    Spark's hidden _metadata column gives each row's place in its file. -#}
+{% macro spark__record_position() -%}
+    struct(_metadata.file_name, _metadata.row_index)
+{%- endmacro %}

@@ -10,3 +10,9 @@
 {% macro postgres__regexp_full_match(text, pattern) -%}
     ({{ text }} ~ '^(?:{{ pattern }})$')
 {%- endmacro %}
+
+{#- Java's `$` also matches before a final line break; `(?!(?s:.))` is the
+    very end of the text, written without a backslash. -#}
+{% macro spark__regexp_full_match(text, pattern) -%}
+    ({{ text }} rlike '^(?:{{ pattern }})(?!(?s:.))')
+{%- endmacro %}

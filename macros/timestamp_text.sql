@@ -10,3 +10,7 @@
 {% macro postgres__timestamp_text(timestamp) -%}
     to_char({{ timestamp }}, 'YYYY-MM-DD HH24:MI:SS.US')
 {%- endmacro %}
+
+{% macro spark__timestamp_text(timestamp) -%}
+    date_format({{ timestamp }}, 'yyyy-MM-dd HH:mm:ss.SSSSSS')
+{%- endmacro %}

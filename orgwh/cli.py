@@ -24,7 +24,7 @@ from .pipeline import run as run_pipeline
 from .status import WarehouseStatus, read_status
 
 app = typer.Typer(
-    help="orgwh: a layered DuckDB (or Postgres) warehouse of organizations and user events.",
+    help="orgwh: a layered warehouse of organizations and user events (DuckDB, Postgres, Spark).",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
     add_completion=True,
@@ -32,9 +32,9 @@ app = typer.Typer(
 console = Console()
 errors = Console(stderr=True)
 
-Target = Annotated[str, typer.Option("--target", "-t", help="Where to build: duckdb or postgres.")]
+Target = Annotated[str, typer.Option("--target", "-t", help="Where to build: duckdb, postgres or spark.")]
 ReadTarget = Annotated[
-    str, typer.Option("--target", "-t", help="Which warehouse to read: duckdb or postgres.")
+    str, typer.Option("--target", "-t", help="Which warehouse to read: duckdb, postgres or spark.")
 ]
 DuckDBPath = Annotated[
     Path | None,

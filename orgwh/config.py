@@ -11,7 +11,7 @@ from pathlib import Path
 from .errors import UsageError
 from .project import SAMPLE_EVENTS, SAMPLE_ORGS
 
-TARGETS = ("duckdb", "postgres")
+TARGETS = ("duckdb", "postgres", "spark")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -62,7 +62,7 @@ class DaySelection:
         return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 
-_PATH_SETTINGS = {"events", "orgs", "duckdb_path", "temp_directory", "cache_dir"}
+_PATH_SETTINGS = {"events", "orgs", "duckdb_path", "temp_directory", "cache_dir", "spark_dir"}
 
 
 def _env_path(name: str, default: Path) -> Path:
@@ -81,7 +81,7 @@ class Settings:
 
     Environment variables: ORGWH_EVENTS, ORGWH_ORGS, ORGWH_DUCKDB_PATH,
     ORGWH_MEMORY_LIMIT, ORGWH_TEMP_DIRECTORY, ORGWH_LOCK_TIMEOUT,
-    ORGWH_CACHE_DIR; Postgres uses the libpq variables (PGHOST, ...).
+    ORGWH_CACHE_DIR, ORGWH_SPARK_DIR; Postgres uses the libpq variables (PGHOST, ...).
     """
 
     target: str = "duckdb"
@@ -92,6 +92,7 @@ class Settings:
     temp_directory: Path | None = None
     lock_timeout: float = 10.0
     cache_dir: Path = field(default_factory=_default_cache_dir)
+    spark_dir: Path | None = None
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -105,6 +106,8 @@ class Settings:
         }
         if os.environ.get("ORGWH_TEMP_DIRECTORY"):
             values["temp_directory"] = Path(os.environ["ORGWH_TEMP_DIRECTORY"])
+        if os.environ.get("ORGWH_SPARK_DIR"):
+            values["spark_dir"] = Path(os.environ["ORGWH_SPARK_DIR"])
         if os.environ.get("ORGWH_LOCK_TIMEOUT"):
             try:
                 values["lock_timeout"] = float(os.environ["ORGWH_LOCK_TIMEOUT"])
@@ -123,3 +126,8 @@ class Settings:
     def spill_directory(self) -> Path:
         """Where DuckDB spills what does not fit in memory_limit."""
         return self.temp_directory or self.cache_dir / "spill"
+
+    @property
+    def spark_directory(self) -> Path:
+        """The Spark target's folder: its warehouse, metastore and scratch space."""
+        return (self.spark_dir or self.cache_dir / "spark").resolve()

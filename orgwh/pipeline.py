@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import duckdb
 
@@ -104,6 +106,31 @@ def _run_postgres(
     return batch, rows
 
 
+def _run_spark(
+    settings: Settings, selection: DaySelection, full_refresh: bool, on_progress, started_at
+):
+    from . import spark  # pyspark is optional (the `spark` extra) and slow to import
+
+    if on_progress is not None:
+        on_progress("starting Spark")
+    directory = settings.spark_directory
+    session = spark.session(directory)
+    with tempfile.TemporaryDirectory(dir=directory / "tmp") as work:
+        loaded = spark.read_inputs(session, settings.events, settings.orgs, selection, Path(work))
+        spark.stage(session, loaded, _today())
+        transform.build(
+            "spark", spark.environment(directory), settings.cache_dir, full_refresh, on_progress
+        )
+        spark.finish(session)
+        rows = spark.count_rows(session, TABLES)
+        loaded.events.unpersist()
+        loaded.organizations.unpersist()
+    return loaded.batch, rows
+
+
+_RUNNERS = {"duckdb": _run_duckdb, "postgres": _run_postgres, "spark": _run_spark}
+
+
 def run(
     settings: Settings,
     selection: DaySelection | None = None,
@@ -117,7 +144,7 @@ def run(
     case the warehouse keeps the state of the last successful run.
     """
     started = time.monotonic()
-    runner = _run_duckdb if settings.target == "duckdb" else _run_postgres
+    runner = _RUNNERS[settings.target]
     batch, rows = runner(
         settings, selection or DaySelection(), full_refresh, on_progress, run_log.utc_now()
     )

@@ -207,3 +207,42 @@ def warehouse(request):
 
 
 __all__ = ["EVENT_TYPES", "read_tables", "sample_records", "write_records"]
+
+
+class SparkWarehouse:
+    """The Spark warehouse of the test session: one Spark session, emptied by `reset()`.
+
+    A process can hold only one Spark session (and its metastore), so every
+    Spark test shares it; `reset()` drops the layers' databases instead.
+    """
+
+    def __init__(self, directory: Path, cache_dir: Path) -> None:
+        from orgwh import spark
+
+        self.directory = directory.resolve()
+        self.cache_dir = cache_dir
+        self.session = spark.session(self.directory)
+
+    def settings(self, events: Path, orgs: Path) -> Settings:
+        return Settings.from_env(
+            target="spark", events=events, orgs=orgs, spark_dir=self.directory,
+            cache_dir=self.cache_dir,
+        )  # fmt: skip
+
+    def reset(self) -> None:
+        for database in ("staging", "historical", "snapshots", "dimensional"):
+            self.session.sql(f"drop database if exists {database} cascade")
+
+    def tables(self, tables=MODELLED_TABLES) -> dict[str, list[tuple]]:
+        return {
+            table: sorted(
+                (tuple(row) for row in self.session.table(table).collect()), key=_sort_key
+            )
+            for table in tables
+        }
+
+
+@pytest.fixture(scope="session")
+def spark_warehouse(tmp_path_factory, cache_dir: Path) -> SparkWarehouse:
+    """An empty Spark warehouse (one Spark session for the whole test run)."""
+    return SparkWarehouse(tmp_path_factory.mktemp("spark"), cache_dir)
