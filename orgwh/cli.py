@@ -32,7 +32,9 @@ app = typer.Typer(
 console = Console()
 errors = Console(stderr=True)
 
-Target = Annotated[str, typer.Option("--target", "-t", help="Where to build: duckdb, postgres or spark.")]
+Target = Annotated[
+    str, typer.Option("--target", "-t", help="Where to build: duckdb, postgres or spark.")
+]
 ReadTarget = Annotated[
     str, typer.Option("--target", "-t", help="Which warehouse to read: duckdb, postgres or spark.")
 ]
