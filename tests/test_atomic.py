@@ -40,15 +40,15 @@ def hold_duckdb_file(path, read_only: bool) -> subprocess.Popen:
 def test_a_failed_data_test_leaves_the_duckdb_file_as_it_was(duckdb_warehouse):
     settings = duckdb_warehouse.settings(SAMPLE_EVENTS, SAMPLE_ORGS)
     run(settings)
-    with duckdb.connect(str(duckdb_warehouse.path)) as con:  # someone edits history by hand
-        con.execute(
-            "insert into historical.user_event select * from historical.user_event "
-            "where event_date = '2020-12-05' limit 1"
-        )
+    with duckdb.connect(str(duckdb_warehouse.path)) as con:  # someone edits staging by hand
+        con.execute("insert into staging.event values ('2020-12-05', '{}')")
     before = duckdb_warehouse.path.read_bytes()
     with pytest.raises(DataTestFailed) as failure:
-        run(settings, DAY)
-    assert str(failure.value) == "data test failed: unique_user_event_event_key"
+        run(settings, DAY, full_refresh=True)
+    assert str(failure.value) == (
+        "data test failed: not_null_user_event_event_type, not_null_user_event_received_at, "
+        "not_null_user_event_user_id"
+    )
     assert duckdb_warehouse.path.read_bytes() == before
 
 
