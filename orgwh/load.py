@@ -266,6 +266,7 @@ def read_inputs(
     Raises InputError, naming the file, when a file is unreadable as a whole.
     Leaves temp tables `event_batch`, `organization_batch` and `run_day`.
     """
+    con.execute("set enable_progress_bar = false")  # orgwh reports progress itself
     con.execute(_TIMESTAMP_MACRO)
     _read_records(con, events, "raw_event_records")
     _read_records(con, orgs, "raw_organization_records")

@@ -52,7 +52,6 @@ def duckdb_config(settings: Settings) -> dict[str, str]:
     return {
         "memory_limit": settings.memory_limit,
         "temp_directory": str(settings.spill_directory),
-        "enable_progress_bar": False,  # orgwh reports progress itself
     }
 
 
