@@ -37,7 +37,9 @@ def _server_environment(pgdata: Path) -> dict[str, str]:
     }
 
 
-def _drop_database(environment: dict[str, str]) -> None:
+def _fresh_database(environment: dict[str, str]) -> None:
+    """Drop and create the benchmark database (orgwh creates a missing one only on
+    some servers: psycopg reports "does not exist" as a plain OperationalError)."""
     import psycopg
 
     with psycopg.connect(
@@ -45,6 +47,7 @@ def _drop_database(environment: dict[str, str]) -> None:
         dbname="postgres", autocommit=True,
     ) as admin:  # fmt: skip
         admin.execute(f"drop database if exists {DATABASE} with (force)")
+        admin.execute(f"create database {DATABASE}")
 
 
 def run(bench, data: Dataset) -> dict:
@@ -53,7 +56,7 @@ def run(bench, data: Dataset) -> dict:
     environment = {**bench.environment, **server}
 
     def on_postgres():
-        _drop_database(server)
+        _fresh_database(server)
         command = orgwh_command(
             "run", "-q", "--target", "postgres",
             "--events", str(data.events), "--orgs", str(data.orgs),
@@ -66,14 +69,14 @@ def run(bench, data: Dataset) -> dict:
 
     # dbt parses once per connection: warm the Postgres state folder first.
     bench.log("postgres warm-up on the sample")
-    _drop_database(server)
+    _fresh_database(server)
     measure(orgwh_command("run", "-q", "--target", "postgres"), environment, bench.workdir)
     builds = bench.ab("full build on Postgres", on_postgres, "full build on DuckDB", on_duckdb)
 
     copies = []
     for repeat in range(bench.args.repeat):
         bench.log(f"COPY staging vs bare COPY ({repeat + 1}/{bench.args.repeat})")
-        _drop_database(server)
+        _fresh_database(server)
         with tempfile.NamedTemporaryFile(suffix=".json", dir=bench.workdir) as out:
             measure(
                 [sys.executable, __file__, "copy", out.name, str(data.events), str(data.orgs)],

@@ -61,10 +61,14 @@ def _state_dir(bench) -> Path:
 def _operators(node: dict, found: list) -> None:
     """Every operator of DuckDB's JSON profile tree (name, own seconds, rows out)."""
     if node.get("name"):
-        detail = node.get("extra_info", {}).get("Function") or ""
+        info = node.get("extra_info", {})
+        detail = info.get("Function") or info.get("Projections") or info.get("Aggregates") or ""
+        if isinstance(detail, list):
+            detail = ", ".join(detail)
+        detail = detail if len(detail) <= 70 else detail[:67] + "..."
         found.append(
             {
-                "operator": f"{node['name']} {detail}".strip(),
+                "operator": f"{node['name']} [{detail}]" if detail else node["name"],
                 "seconds": round(node.get("timing", 0.0), 3),
                 "rows": node.get("intermediate_rows", 0),
             }
