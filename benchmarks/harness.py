@@ -32,9 +32,14 @@ from generate import generate  # noqa: E402
 
 @dataclass
 class Measured:
-    """One child process: wall seconds and peak resident memory."""
+    """One child process: wall seconds, CPU seconds (user + system) and peak memory.
+
+    On a shared machine the wall time swings with the other processes' load;
+    the CPU time is what the run itself spent, and is the steadier figure.
+    """
 
     seconds: float
+    cpu_seconds: float
     peak_rss_mb: float
 
 
@@ -68,7 +73,7 @@ def measure(command: list[str], environment: dict[str, str], cwd: Path) -> Measu
             output.seek(0)
             tail = output.read().decode(errors="replace")[-3000:]
             raise ChildFailed(f"{' '.join(command)} exited {process.returncode}:\n{tail}")
-    return Measured(seconds, usage.ru_maxrss / 1024)
+    return Measured(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
 
 
 def orgwh_command(*arguments: str) -> list[str]:

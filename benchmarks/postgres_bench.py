@@ -91,6 +91,7 @@ def run(bench, data: Dataset) -> dict:
     return {
         "builds": builds,
         "ratio": builds["ratio"],
+        "cpu_ratio": builds["cpu_ratio"],
         "ratio_is": "Postgres build / DuckDB build",
         "copy": {
             "rows": rows,

@@ -17,11 +17,17 @@ _TITLES = {
 
 def _seconds(figures: dict) -> str:
     runs = ", ".join(f"{s:.1f}" for s in figures["all_s"])
-    return f"{figures['median_s']:.1f} s (runs: {runs}) | {figures['peak_rss_mb']:,} MB"
+    return (
+        f"{figures['median_s']:.1f} s (runs: {runs}) | {figures['median_cpu_s']:.1f} s | "
+        f"{figures['peak_rss_mb']:,} MB"
+    )
 
 
 def _ab_table(result: dict) -> list[str]:
-    lines = ["| measured | median (all runs) | peak RSS |", "|---|---|---|"]
+    lines = [
+        "| measured | wall, median (all runs) | CPU, median | peak RSS |",
+        "|---|---|---|---|",
+    ]
     for label, figures in result.items():
         if isinstance(figures, dict) and "median_s" in figures:
             lines.append(f"| {label} | {_seconds(figures)} |")
@@ -32,7 +38,9 @@ def _header(name: str, result: dict) -> list[str]:
     machine = result["machine"]
     lines = [f"## {_TITLES[name]}", ""]
     if "ratio" in result:
-        line = f"**{result.get('ratio_is', 'ratio')} = {result['ratio']}**"
+        line = f"**{result.get('ratio_is', 'ratio')} = {result['ratio']}** (wall)"
+        if "cpu_ratio" in result:
+            line += f", **{result['cpu_ratio']}** (CPU time)"
         if "target" in result:
             verdict = "meets" if result["meets_target"] else "**misses**"
             line += f" (target ≤ {result['target']}: {verdict} it)"
@@ -60,7 +68,8 @@ def _full(result: dict) -> list[str]:
 def _incremental(result: dict) -> list[str]:
     lines = []
     for variant in ("whole 30-day file as input", "the day's own file as input"):
-        lines += [f"*{variant}* — ratio {result[variant]['ratio']}", ""]
+        figures = result[variant]
+        lines += [f"*{variant}*: {figures['ratio']} wall, {figures['cpu_ratio']} CPU", ""]
         lines += _ab_table(result[variant]) + [""]
     return lines
 
@@ -69,8 +78,10 @@ def _scaling(result: dict) -> list[str]:
     lines = [
         f"Input grows {result['input_ratio']}x; the bare scan {result['scan_ratio']}x.",
         "",
-        "| events | input MB | build | bare scan | build / scan |",
-        "|---|---|---|---|---|",
+        f"CPU time grows {result['cpu_ratio']}x.",
+        "",
+        "| events | input MB | build wall (runs) | build CPU | peak RSS | bare scan | build/scan |",
+        "|---|---|---|---|---|---|---|",
     ]
     for size, figures in result["sizes"].items():
         build, scan = figures["build"], figures["bare scan"]

@@ -118,6 +118,9 @@ class Bench:
             label_a: summarise(a),
             label_b: summarise(b),
             "ratio": round(median([m.seconds for m in a]) / median([m.seconds for m in b]), 2),
+            "cpu_ratio": round(
+                median([m.cpu_seconds for m in a]) / median([m.cpu_seconds for m in b]), 2
+            ),
         }
 
 
@@ -125,6 +128,7 @@ def summarise(measured: list) -> dict:
     return {
         "median_s": round(median([m.seconds for m in measured]), 2),
         "all_s": [round(m.seconds, 2) for m in measured],
+        "median_cpu_s": round(median([m.cpu_seconds for m in measured]), 2),
         "peak_rss_mb": round(max(m.peak_rss_mb for m in measured)),
     }
 
@@ -174,6 +178,7 @@ def bench_incremental(bench: Bench) -> dict:
         "whole 30-day file as input": whole_file,
         "the day's own file as input": own_file,
         "ratio": whole_file["ratio"],
+        "cpu_ratio": whole_file["cpu_ratio"],
         **_verdict("incremental", whole_file["ratio"]),
         "input": _input(data),
     }
@@ -222,9 +227,11 @@ def bench_scaling(bench: Bench) -> dict:
         }
     first, last = figures[f"{sizes[0]:,}"], figures[f"{sizes[-1]:,}"]
     ratio = round(last["build"]["median_s"] / first["build"]["median_s"], 2)
+    cpu_ratio = round(last["build"]["median_cpu_s"] / first["build"]["median_cpu_s"], 2)
     result = {
         "sizes": figures,
         "ratio": ratio,
+        "cpu_ratio": cpu_ratio,
         "ratio_is": f"{sizes[-1]:,} build / {sizes[0]:,} build",
         "input_ratio": round(last["bytes"] / first["bytes"], 2),
         "scan_ratio": round(last["bare scan"]["median_s"] / first["bare scan"]["median_s"], 2),
@@ -258,9 +265,11 @@ def bench_snapshot(bench: Bench) -> dict:
     }
     per_day["plain dbt snapshot"]["first_day_s"] = round(baseline_days[0].seconds, 2)
     per_day["orgwh"]["first_day_s"] = round(orgwh_days[0].seconds, 2)
+    orgwh_day, baseline_day = per_day["orgwh"], per_day["plain dbt snapshot"]
     return {
         "per day": per_day,
-        "ratio": round(per_day["orgwh"]["median_s"] / per_day["plain dbt snapshot"]["median_s"], 2),
+        "ratio": round(orgwh_day["median_s"] / baseline_day["median_s"], 2),
+        "cpu_ratio": round(orgwh_day["median_cpu_s"] / baseline_day["median_cpu_s"], 2),
         "ratio_is": "orgwh day / plain snapshot day (medians over the days)",
         "snapshot rows": differences,
         "input": _input(data),
@@ -353,7 +362,9 @@ def main(argv: list[str] | None = None) -> None:
 def report_line(name: str, figures: dict) -> str:
     if "ratio" not in figures:
         return f"{name}: done"
-    line = f"{name}: {figures.get('ratio_is', '')} = {figures.get('ratio')}"
+    line = f"{name}: {figures.get('ratio_is', '')} = {figures.get('ratio')} wall"
+    if "cpu_ratio" in figures:
+        line += f", {figures['cpu_ratio']} CPU"
     if "target" in figures:
         line += f" (target <= {figures['target']}: {'ok' if figures['meets_target'] else 'MISSED'})"
     return line
