@@ -59,6 +59,24 @@ def child_environment(workdir: Path, extra: dict[str, str] | None = None) -> dic
     return environment
 
 
+def check_checkout(environment: dict[str, str], cwd: Path) -> None:
+    """Fail unless a child imports the orgwh (and dbt project) of this checkout.
+
+    An editable install of another checkout wins over PYTHONPATH when this
+    checkout's orgwh is not a regular package; the benchmark would then
+    silently measure the other code.
+    """
+    probe = "import orgwh.project as p; print(p.PROJECT_DIR)"
+    found = subprocess.run(
+        [sys.executable, "-c", probe], env=environment, cwd=cwd, capture_output=True, text=True
+    )
+    if Path(found.stdout.strip() or "?").resolve() != REPO_DIR:
+        raise SystemExit(
+            f"children import orgwh from {found.stdout.strip() or found.stderr.strip()}, "
+            f"not from {REPO_DIR}: the figures would not be this checkout's"
+        )
+
+
 def measure(command: list[str], environment: dict[str, str], cwd: Path) -> Measured:
     """Run `command` to completion; its wall time and its own peak RSS."""
     with tempfile.TemporaryFile() as output:

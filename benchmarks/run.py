@@ -61,6 +61,7 @@ class Bench:
         self.workdir: Path = args.workdir.resolve()
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.environment = child_environment(self.workdir)
+        harness.check_checkout(self.environment, self.workdir)
         self.warehouse = self.workdir / "warehouse" / "warehouse.duckdb"
         self.warehouse.parent.mkdir(exist_ok=True)
         self.saved = self.workdir / "saved"
