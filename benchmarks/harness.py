@@ -203,4 +203,4 @@ def load_results() -> dict:
 
 
 def save_results(results: dict) -> None:
-    RESULTS_JSON.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    RESULTS_JSON.write_text(json.dumps(results, indent=2) + "\n")

@@ -95,13 +95,13 @@ def _scaling(result: dict) -> list[str]:
 def _snapshot(result: dict) -> list[str]:
     lines = ["Seconds per daily run (each day's own file), medians over the days:", ""]
     lines += [
-        "| construction | median day (all days) | peak RSS | first day |",
-        "|---|---|---|---|",
+        "| construction | median day, wall (day 1 to N) | median day, CPU | peak RSS | day 1 |",
+        "|---|---|---|---|---|",
     ]
     for label, figures in result["per day"].items():
         runs = ", ".join(f"{s:.0f}" for s in figures["all_s"])
         lines.append(
-            f"| {label} | {figures['median_s']:.1f} s ({runs}) | "
+            f"| {label} | {figures['median_s']:.1f} s ({runs}) | {figures['median_cpu_s']:.1f} s | "
             f"{figures['peak_rss_mb']:,} MB | {figures['first_day_s']:.1f} s |"
         )
     rows = result["snapshot rows"]
@@ -143,6 +143,30 @@ def _postgres(result: dict) -> list[str]:
     ]
 
 
+_DBT_PARTS = (
+    "import dbt (to its first event)",
+    "load profile, register adapter",
+    "parse (partial) and manifest",
+    "open connection, cache schemas",
+    "models",
+    "data tests",
+    "between nodes",
+    "after the last event",
+)
+
+
+def _dbt_order(item: tuple[str, float]) -> int:
+    return _DBT_PARTS.index(item[0]) if item[0] in _DBT_PARTS else len(_DBT_PARTS)
+
+
+def _in_run_order(run: dict) -> list[tuple[str, float]]:
+    """Each phase's total seconds, phases in the order they first started."""
+    first_start: dict[str, float] = {}
+    for phase in run["phases"]:
+        first_start.setdefault(phase["phase"], phase["start"])
+    return sorted(run["phase_totals"].items(), key=lambda item: first_start[item[0]])
+
+
 def _profile_run(title: str, run: dict) -> list[str]:
     lines = [
         f"### {title}",
@@ -153,13 +177,14 @@ def _profile_run(title: str, run: dict) -> list[str]:
         "|---|---|",
         f"| python start, imports, exit | {run['process_start_and_exit_seconds']:.1f} |",
     ]
-    for phase, seconds in run["phase_totals"].items():
-        lines.append(f"| {phase} | {seconds:.1f} |")
-    if "dbt" in run:
-        for key, seconds in run["dbt"].items():
-            lines.append(
-                f"| dbt: {key.removesuffix('_seconds').replace('_', ' ')} | {seconds:.1f} |"
-            )
+    for phase, seconds in _in_run_order(run):
+        nested = phase.startswith("read file")  # part of "read + validate"
+        lines.append(f"| {'&nbsp;&nbsp;↳ ' if nested else ''}{phase} | {seconds:.1f} |")
+        if phase == "dbt build (all)":
+            lines += [
+                f"| &nbsp;&nbsp;↳ {part} | {part_seconds:.1f} |"
+                for part, part_seconds in sorted(run.get("dbt", {}).items(), key=_dbt_order)
+            ]
     lines += ["", "Slowest dbt nodes:", "", "| node | seconds |", "|---|---|"]
     lines += [f"| `{node['node']}` | {node['seconds']:.2f} |" for node in run["nodes"][:8]]
     if "models_explained" in run:
@@ -205,9 +230,14 @@ def render(results: dict) -> str:
         "medians measured in the same run. Peak RSS is the child process's own.",
         "",
     ]
-    machines = {str(result["machine"]) for result in results.values()}
+    machines = {
+        ", ".join(
+            f"{key} {value}" for key, value in result["machine"].items() if key != "load_average"
+        )
+        for result in results.values()
+    }
     for machine in sorted(machines):
-        lines += [f"Machine: {machine}", ""]
+        lines += [f"Machine: {machine}.", ""]
     for name in _TITLES:
         if name in results:
             lines += _header(name, results[name]) + _RENDER[name](results[name]) + [""]
@@ -216,3 +246,10 @@ def render(results: dict) -> str:
 
 def write(results: dict) -> None:
     RESULTS_MD.write_text(render(results))
+
+
+if __name__ == "__main__":
+    # Re-render RESULTS.md from results.json (after a change to this layout).
+    from harness import load_results
+
+    write(load_results())
