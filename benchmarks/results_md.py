@@ -1,0 +1,255 @@
+"""Render benchmarks/results.json as RESULTS.md (written by `run.py --write-results`)."""
+
+from __future__ import annotations
+
+from harness import RESULTS_MD
+
+_TITLES = {
+    "full": "1. Full build vs a bare DuckDB scan of the same file",
+    "incremental": "2. One day on 29 loaded days vs the same day on an empty warehouse",
+    "redeliver": "3. Re-delivering a past day vs adding the last day",
+    "scaling": "4. Scaling: full build at growing sizes",
+    "snapshot": "5. The original construction: a plain dbt snapshot, day by day, vs orgwh",
+    "postgres": "6. Postgres vs DuckDB, COPY staging vs a bare COPY",
+    "profile": "Profile: where the time of a run goes",
+}
+
+
+def _seconds(figures: dict) -> str:
+    runs = ", ".join(f"{s:.1f}" for s in figures["all_s"])
+    return (
+        f"{figures['median_s']:.1f} s (runs: {runs}) | {figures['median_cpu_s']:.1f} s | "
+        f"{figures['peak_rss_mb']:,} MB"
+    )
+
+
+def _ab_table(result: dict) -> list[str]:
+    lines = [
+        "| measured | wall, median (all runs) | CPU, median | peak RSS |",
+        "|---|---|---|---|",
+    ]
+    for label, figures in result.items():
+        if isinstance(figures, dict) and "median_s" in figures:
+            lines.append(f"| {label} | {_seconds(figures)} |")
+    return lines
+
+
+def _header(name: str, result: dict) -> list[str]:
+    machine = result["machine"]
+    lines = [f"## {_TITLES[name]}", ""]
+    if "ratio" in result:
+        line = f"**{result.get('ratio_is', 'ratio')} = {result['ratio']}** (wall)"
+        if "cpu_ratio" in result:
+            line += f", **{result['cpu_ratio']}** (CPU time)"
+        if "target" in result:
+            verdict = "meets" if result["meets_target"] else "**misses**"
+            line += f" (target ≤ {result['target']}: {verdict} it)"
+        lines += [line, ""]
+    lines += [
+        f"`{result['command']}` — {result['date']}, {result['wall_minutes']} min; "
+        f"load average at the end {machine['load_average']}",
+        "",
+    ]
+    if "input" in result:
+        data = result["input"]
+        lines += [
+            f"Input: {data['records']:,} records, {data['bytes'] / 1e6:,.0f} MB pretty JSON array"
+            + (f", {data['users']:,} users over {data['days']} days" if "users" in data else "")
+            + ".",
+            "",
+        ]
+    return lines
+
+
+def _full(result: dict) -> list[str]:
+    return _ab_table(result)
+
+
+def _incremental(result: dict) -> list[str]:
+    lines = []
+    for variant in ("whole 30-day file as input", "the day's own file as input"):
+        figures = result[variant]
+        lines += [f"*{variant}*: {figures['ratio']} wall, {figures['cpu_ratio']} CPU", ""]
+        lines += _ab_table(result[variant]) + [""]
+    return lines
+
+
+def _scaling(result: dict) -> list[str]:
+    lines = [
+        f"Input grows {result['input_ratio']}x; the bare scan {result['scan_ratio']}x.",
+        "",
+        f"CPU time grows {result['cpu_ratio']}x.",
+        "",
+        "| events | input MB | build wall (runs) | build CPU | peak RSS | bare scan | build/scan |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for size, figures in result["sizes"].items():
+        build, scan = figures["build"], figures["bare scan"]
+        lines.append(
+            f"| {size} | {figures['bytes'] / 1e6:,.0f} | {_seconds(build)} | "
+            f"{scan['median_s']:.1f} s | {build['median_s'] / scan['median_s']:.1f} |"
+        )
+    return lines
+
+
+def _snapshot(result: dict) -> list[str]:
+    lines = ["Seconds per daily run (each day's own file), medians over the days:", ""]
+    lines += [
+        "| construction | median day, wall (day 1 to N) | median day, CPU | peak RSS | day 1 |",
+        "|---|---|---|---|---|",
+    ]
+    for label, figures in result["per day"].items():
+        runs = ", ".join(f"{s:.0f}" for s in figures["all_s"])
+        lines.append(
+            f"| {label} | {figures['median_s']:.1f} s ({runs}) | {figures['median_cpu_s']:.1f} s | "
+            f"{figures['peak_rss_mb']:,} MB | {figures['first_day_s']:.1f} s |"
+        )
+    rows = result["snapshot rows"]
+    lines += [
+        "",
+        "Snapshot rows after all days, compared with orgwh's `snapshots.user_snapshot` "
+        "(which the tests prove equals SPEC 4):",
+        "",
+        "| figure | value |",
+        "|---|---|",
+    ]
+    lines += [f"| {key.replace('_', ' ')} | {value:,} |" for key, value in rows.items()]
+    wrong = rows["rows_only_in_baseline"] + rows["rows_only_in_orgwh"]
+    lines += [
+        "",
+        f"The plain snapshot is wrong for {rows['users_with_wrong_rows']:,} of "
+        f"{rows['users']:,} users ({100 * rows['users_with_wrong_rows'] / rows['users']:.1f}%); "
+        f"{wrong:,} rows differ. It never sees the {rows['orgwh_versions_within_one_day']:,} "
+        f"versions that start and end within one day ({rows['users_changing_twice_in_a_day']:,} "
+        "users change twice in a day), so the version before them ends at the wrong time; and "
+        f"it starts {rows['baseline_versions_repeating_a_state']:,} versions that repeat the "
+        "previous state (an update that changed nothing).",
+    ]
+    return lines
+
+
+def _postgres(result: dict) -> list[str]:
+    copy = result["copy"]
+    return _ab_table(result["builds"]) + [
+        "",
+        f"Staging {copy['rows']:,} event rows ({copy['csv_mb']:,} MB of CSV): "
+        f"`stage_into_postgres` {copy['stage_into_postgres_s']:.1f} s "
+        f"({copy['stage_rows_per_s']:,} rows/s) vs a bare `COPY FROM STDIN` of the same rows "
+        f"into a json column {copy['bare_copy_json_s']:.1f} s "
+        f"({copy['bare_copy_rows_per_s']:,} rows/s), into a text column "
+        f"{copy['bare_copy_text_s']:.1f} s: ratio **{copy['stage / bare COPY']}**.",
+        "",
+        f"({result['note']}.)",
+    ]
+
+
+_DBT_PARTS = (
+    "import dbt (to its first event)",
+    "load profile, register adapter",
+    "parse (partial) and manifest",
+    "open connection, cache schemas",
+    "models",
+    "data tests",
+    "between nodes",
+    "after the last event",
+)
+
+
+def _dbt_order(item: tuple[str, float]) -> int:
+    return _DBT_PARTS.index(item[0]) if item[0] in _DBT_PARTS else len(_DBT_PARTS)
+
+
+def _in_run_order(run: dict) -> list[tuple[str, float]]:
+    """Each phase's total seconds, phases in the order they first started."""
+    first_start: dict[str, float] = {}
+    for phase in run["phases"]:
+        first_start.setdefault(phase["phase"], phase["start"])
+    return sorted(run["phase_totals"].items(), key=lambda item: first_start[item[0]])
+
+
+def _profile_run(title: str, run: dict) -> list[str]:
+    lines = [
+        f"### {title}",
+        "",
+        f"Wall {run['child_wall_seconds']:.1f} s, peak RSS {run['peak_rss_mb']:,} MB.",
+        "",
+        "| phase | seconds |",
+        "|---|---|",
+        f"| python start, imports, exit | {run['process_start_and_exit_seconds']:.1f} |",
+    ]
+    for phase, seconds in _in_run_order(run):
+        nested = phase.startswith("read file")  # part of "read + validate"
+        lines.append(f"| {'&nbsp;&nbsp;↳ ' if nested else ''}{phase} | {seconds:.1f} |")
+        if phase == "dbt build (all)":
+            lines += [
+                f"| &nbsp;&nbsp;↳ {part} | {part_seconds:.1f} |"
+                for part, part_seconds in sorted(run.get("dbt", {}).items(), key=_dbt_order)
+            ]
+    lines += ["", "Slowest dbt nodes:", "", "| node | seconds |", "|---|---|"]
+    lines += [f"| `{node['node']}` | {node['seconds']:.2f} |" for node in run["nodes"][:8]]
+    if "models_explained" in run:
+        lines += ["", "DuckDB profiler on each model's compiled select (top operators):", ""]
+        for model, figures in run["models_explained"].items():
+            operators = "; ".join(
+                f"{op['operator']} {op['seconds']:.2f} s ({op['rows']:,} rows)"
+                for op in figures["top_operators"][:4]
+            )
+            lines.append(
+                f"* `{model}` {figures['latency_s']:.2f} s wall, {figures['cpu_s']:.2f} s CPU, "
+                f"peak buffer {figures['peak_buffer_mb']:,} MB: {operators}"
+            )
+    return lines + [""]
+
+
+def _profile(result: dict) -> list[str]:
+    lines = []
+    for title, run in result.items():
+        if isinstance(run, dict) and "phases" in run:
+            lines += _profile_run(title, run)
+    return lines
+
+
+_RENDER = {
+    "full": _full,
+    "incremental": _incremental,
+    "redeliver": _full,
+    "scaling": _scaling,
+    "snapshot": _snapshot,
+    "postgres": _postgres,
+    "profile": _profile,
+}
+
+
+def render(results: dict) -> str:
+    lines = [
+        "# orgwh benchmark results",
+        "",
+        "Generated by `benchmarks/run.py --write-results` from `benchmarks/results.json`; "
+        "do not edit by hand. Every figure is a whole `orgwh run` process (dbt's import "
+        "and parse included), repeated and interleaved with its baseline; ratios of "
+        "medians measured in the same run. Peak RSS is the child process's own.",
+        "",
+    ]
+    machines = {
+        ", ".join(
+            f"{key} {value}" for key, value in result["machine"].items() if key != "load_average"
+        )
+        for result in results.values()
+    }
+    for machine in sorted(machines):
+        lines += [f"Machine: {machine}.", ""]
+    for name in _TITLES:
+        if name in results:
+            lines += _header(name, results[name]) + _RENDER[name](results[name]) + [""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def write(results: dict) -> None:
+    RESULTS_MD.write_text(render(results))
+
+
+if __name__ == "__main__":
+    # Re-render RESULTS.md from results.json (after a change to this layout).
+    from harness import load_results
+
+    write(load_results())

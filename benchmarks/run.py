@@ -1,0 +1,375 @@
+"""orgwh benchmarks: each prints ratios of two things measured in the same run.
+
+    python benchmarks/run.py full          # 1. full build vs a bare DuckDB scan of the file
+    python benchmarks/run.py incremental   # 2. a day on 29 loaded days vs on an empty warehouse
+    python benchmarks/run.py redeliver     # 3. re-delivering day 10 of 30 vs adding day 30
+    python benchmarks/run.py scaling       # 4. full build at 1M, 2M, 4M events
+    python benchmarks/run.py snapshot      # 5. daily loads: plain dbt snapshot vs orgwh
+    python benchmarks/run.py postgres      # 6. Postgres vs DuckDB, COPY vs bare COPY
+    python benchmarks/run.py profile       # where the time of a full and a daily run goes
+    python benchmarks/run.py all --quick --write-results
+
+Options common to all: --events N (default 1,000,000), --repeat R, --json
+(machine-readable figures on stdout), --write-results (update results.json
+and regenerate RESULTS.md), --workdir (generated data and warehouses are kept
+there and reused; default /tmp/orgwh-bench).
+
+Every orgwh measurement is a whole `orgwh run` process, as a user runs it,
+including dbt's import and parse; the warehouse path stays the same so dbt's
+partial parse is warm, as on a user's second run. Interleaved A/B repeats,
+medians; the load average is recorded because the machine may be shared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import harness
+from baseline_snapshot import compare, day_command, write_project
+from harness import (
+    Dataset,
+    child_environment,
+    dataset,
+    day,
+    measure,
+    median,
+    orgwh_command,
+    place_warehouse,
+    remove_warehouse,
+    scan_command,
+)
+
+TARGETS = {
+    "full": ("build / bare scan", 8.0),
+    "incremental": ("day on the days before it / day on empty", 1.3),
+    "redeliver": ("re-delivered past day / added last day", 2.0),
+    "scaling": ("4M build / 1M build", 4.5),
+}
+
+
+class Bench:
+    """The work folder, the child environment and the warm dbt state of one invocation."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.workdir: Path = args.workdir.resolve()
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.environment = child_environment(self.workdir)
+        harness.check_checkout(self.environment, self.workdir)
+        self.warehouse = self.workdir / "warehouse" / "warehouse.duckdb"
+        self.warehouse.parent.mkdir(exist_ok=True)
+        self.saved = self.workdir / "saved"
+        self.saved.mkdir(exist_ok=True)
+        self._warm = False
+
+    def log(self, message: str) -> None:
+        print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+    def data(self, events: int | None = None) -> Dataset:
+        events = events or self.args.events
+        self.log(f"dataset of {events:,} events")
+        return dataset(self.workdir, events, self.args.days, self.args.seed)
+
+    def orgwh(self, data: Dataset, *options: str, events: Path | None = None, env=None):
+        command = orgwh_command(
+            "run", "-q", "--events", str(events or data.events), "--orgs", str(data.orgs),
+            "--duckdb-path", str(self.warehouse), *options,
+        )  # fmt: skip
+        return measure(command, {**self.environment, **(env or {})}, self.workdir)
+
+    def warm_up(self) -> None:
+        """One run on the bundled sample, so dbt's partial parse state exists."""
+        if not self._warm:
+            self.log("warm-up run (dbt parses the project once)")
+            remove_warehouse(self.warehouse)
+            measure(
+                orgwh_command("run", "-q", "--duckdb-path", str(self.warehouse)),
+                self.environment,
+                self.workdir,
+            )
+            self._warm = True
+
+    def saved_warehouse(self, data: Dataset, name: str, *options: str) -> Path:
+        """A warehouse built once with `options` and kept for later runs."""
+        saved = self.saved / f"{data.folder.name}-{name}.duckdb"
+        if not saved.exists():
+            self.warm_up()
+            self.log(f"preparing warehouse {saved.name}")
+            remove_warehouse(self.warehouse)
+            self.orgwh(data, *options)
+            shutil.copyfile(self.warehouse, saved)
+        return saved
+
+    def ab(self, label_a: str, run_a, label_b: str, run_b) -> dict:
+        """Interleave A and B `--repeat` times; medians, the ratio A/B and peak RSS."""
+        self.warm_up()
+        a, b = [], []
+        for repeat in range(self.args.repeat):
+            self.log(f"{label_a} ({repeat + 1}/{self.args.repeat})")
+            a.append(run_a())
+            self.log(f"{label_b} ({repeat + 1}/{self.args.repeat})")
+            b.append(run_b())
+        return {
+            label_a: summarise(a),
+            label_b: summarise(b),
+            "ratio": round(median([m.seconds for m in a]) / median([m.seconds for m in b]), 2),
+            "cpu_ratio": round(
+                median([m.cpu_seconds for m in a]) / median([m.cpu_seconds for m in b]), 2
+            ),
+        }
+
+
+def summarise(measured: list) -> dict:
+    return {
+        "median_s": round(median([m.seconds for m in measured]), 2),
+        "all_s": [round(m.seconds, 2) for m in measured],
+        "median_cpu_s": round(median([m.cpu_seconds for m in measured]), 2),
+        "peak_rss_mb": round(max(m.peak_rss_mb for m in measured)),
+    }
+
+
+def _verdict(name: str, ratio: float) -> dict:
+    what, target = TARGETS[name]
+    return {"ratio_is": what, "target": target, "meets_target": ratio <= target}
+
+
+def bench_full(bench: Bench) -> dict:
+    """1. Full build of the whole file vs `select count(*) from read_json(file)`."""
+    data = bench.data()
+
+    def build():
+        remove_warehouse(bench.warehouse)
+        return bench.orgwh(data)
+
+    result = bench.ab(
+        "full build",
+        build,
+        "bare scan",
+        lambda: measure(scan_command(data.events), bench.environment, bench.workdir),
+    )
+    return {**result, **_verdict("full", result["ratio"]), "input": _input(data)}
+
+
+def bench_incremental(bench: Bench) -> dict:
+    """2. Add day 30 to days 1-29 vs to an empty warehouse (input: all days, then its own)."""
+    data = bench.data()
+    days = bench.args.days
+    last = day(days)
+    history = bench.saved_warehouse(
+        data, f"days1-{days - 1}", "--start", day(1), "--end", day(days - 1)
+    )
+
+    def on(saved, events=None):
+        def run():
+            place_warehouse(saved, bench.warehouse)
+            return bench.orgwh(data, "--date", last, events=events)
+
+        return run
+
+    whole_file = bench.ab("day on history", on(history), "day on empty", on(None))
+    day_file = data.day_file(days)
+    own_file = bench.ab("day on history", on(history, day_file), "day on empty", on(None, day_file))
+    return {
+        "whole 30-day file as input": whole_file,
+        "the day's own file as input": own_file,
+        "ratio": whole_file["ratio"],
+        "cpu_ratio": whole_file["cpu_ratio"],
+        **_verdict("incremental", whole_file["ratio"]),
+        "input": _input(data),
+    }
+
+
+def bench_redeliver(bench: Bench) -> dict:
+    """3. Re-deliver day 10 into the full warehouse vs add day 30 to days 1-29."""
+    data = bench.data()
+    days = bench.args.days
+    history = bench.saved_warehouse(
+        data, f"days1-{days - 1}", "--start", day(1), "--end", day(days - 1)
+    )
+    everything = bench.saved_warehouse(data, "all")
+    past = min(10, days - 1)
+
+    def run(saved, which):
+        def go():
+            place_warehouse(saved, bench.warehouse)
+            return bench.orgwh(data, "--date", day(which))
+
+        return go
+
+    result = bench.ab(
+        f"re-deliver day {past}", run(everything, past), f"add day {days}", run(history, days)
+    )
+    return {**result, **_verdict("redeliver", result["ratio"]), "input": _input(data)}
+
+
+def bench_scaling(bench: Bench) -> dict:
+    """4. Full builds at growing sizes; time per size against input per size."""
+    sizes = [int(size) for size in bench.args.sizes.split(",")]
+    figures = {}
+    for size in sizes:
+        data = bench.data(size)
+        bench.warm_up()
+        builds, scans = [], []
+        for repeat in range(bench.args.repeat):
+            bench.log(f"full build of {size:,} ({repeat + 1}/{bench.args.repeat})")
+            remove_warehouse(bench.warehouse)
+            builds.append(bench.orgwh(data))
+            scans.append(measure(scan_command(data.events), bench.environment, bench.workdir))
+        figures[f"{size:,}"] = {
+            "build": summarise(builds),
+            "bare scan": summarise(scans),
+            "bytes": data.summary["bytes"],
+        }
+    first, last = figures[f"{sizes[0]:,}"], figures[f"{sizes[-1]:,}"]
+    ratio = round(last["build"]["median_s"] / first["build"]["median_s"], 2)
+    cpu_ratio = round(last["build"]["median_cpu_s"] / first["build"]["median_cpu_s"], 2)
+    result = {
+        "sizes": figures,
+        "ratio": ratio,
+        "cpu_ratio": cpu_ratio,
+        "ratio_is": f"{sizes[-1]:,} build / {sizes[0]:,} build",
+        "input_ratio": round(last["bytes"] / first["bytes"], 2),
+        "scan_ratio": round(last["bare scan"]["median_s"] / first["bare scan"]["median_s"], 2),
+    }
+    if sizes[-1] == 4 * sizes[0]:
+        result.update(target=TARGETS["scaling"][1], meets_target=ratio <= TARGETS["scaling"][1])
+    return result
+
+
+def bench_snapshot(bench: Bench) -> dict:
+    """5. Day by day: a plain dbt snapshot (the original construction) vs orgwh."""
+    data = bench.data()
+    bench.warm_up()
+    remove_warehouse(bench.warehouse)
+    with tempfile.TemporaryDirectory(dir=bench.workdir, prefix="baseline-") as folder:
+        baseline = write_project(Path(folder))
+        environment = {**bench.environment, "DO_NOT_TRACK": "1"}
+        baseline_days, orgwh_days = [], []
+        for n in range(1, bench.args.days + 1):
+            day_file = data.day_file(n)
+            bench.log(f"day {n}: plain dbt snapshot")
+            baseline_days.append(
+                measure(day_command(Path(folder), day_file), environment, bench.workdir)
+            )
+            bench.log(f"day {n}: orgwh run --date {day(n)}")
+            orgwh_days.append(bench.orgwh(data, "--date", day(n), events=day_file))
+        differences = compare(baseline, bench.warehouse)
+    per_day = {
+        "plain dbt snapshot": summarise(baseline_days),
+        "orgwh": summarise(orgwh_days),
+    }
+    per_day["plain dbt snapshot"]["first_day_s"] = round(baseline_days[0].seconds, 2)
+    per_day["orgwh"]["first_day_s"] = round(orgwh_days[0].seconds, 2)
+    orgwh_day, baseline_day = per_day["orgwh"], per_day["plain dbt snapshot"]
+    return {
+        "per day": per_day,
+        "ratio": round(orgwh_day["median_s"] / baseline_day["median_s"], 2),
+        "cpu_ratio": round(orgwh_day["median_cpu_s"] / baseline_day["median_cpu_s"], 2),
+        "ratio_is": "orgwh day / plain snapshot day (medians over the days)",
+        "snapshot rows": differences,
+        "input": _input(data),
+    }
+
+
+def bench_postgres(bench: Bench) -> dict:
+    """6. The same build on Postgres vs DuckDB; orgwh's COPY staging vs a bare COPY."""
+    import postgres_bench
+
+    data = bench.data()
+    bench.warm_up()
+    return postgres_bench.run(bench, data)
+
+
+def bench_profile(bench: Bench) -> dict:
+    """Where the time goes: phases of a full build and of a daily run, per dbt node."""
+    import profile_bench
+
+    data = bench.data()
+    bench.warm_up()
+    days = bench.args.days
+    history = bench.saved_warehouse(
+        data, f"days1-{days - 1}", "--start", day(1), "--end", day(days - 1)
+    )
+    return profile_bench.run(bench, data, history)
+
+
+def _input(data: Dataset) -> dict:
+    keys = ("records", "bytes", "users", "days", "exact_duplicates", "ties", "deleted", "recreated")
+    return {key: data.summary[key] for key in keys}
+
+
+BENCHMARKS = {
+    "full": bench_full,
+    "incremental": bench_incremental,
+    "redeliver": bench_redeliver,
+    "scaling": bench_scaling,
+    "snapshot": bench_snapshot,
+    "postgres": bench_postgres,
+    "profile": bench_profile,
+}
+QUICK = ("full", "incremental", "redeliver", "snapshot", "profile")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("benchmark", choices=[*BENCHMARKS, "all"])
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--repeat", type=int, default=3, help="interleaved repeats (medians)")
+    parser.add_argument("--sizes", default="1000000,2000000,4000000", help="for scaling")
+    parser.add_argument("--quick", action="store_true", help="all: skip scaling and postgres")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--write-results", action="store_true", help="update RESULTS.md")
+    parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "orgwh-bench")
+    args = parser.parse_args(argv)
+
+    bench = Bench(args)
+    names = [args.benchmark] if args.benchmark != "all" else (
+        QUICK if args.quick else list(BENCHMARKS)
+    )  # fmt: skip
+    command = "python benchmarks/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    figures = {}
+    for name in names:
+        started = time.monotonic()
+        figures[name] = {
+            **BENCHMARKS[name](bench),
+            "command": command,
+            "date": harness.now(),
+            "machine": harness.machine(),
+            "wall_minutes": round((time.monotonic() - started) / 60, 1),
+        }
+        print(report_line(name, figures[name]), file=sys.stderr if args.json else sys.stdout)
+        if args.write_results:
+            results = harness.load_results()
+            results[name] = figures[name]
+            harness.save_results(results)
+            import results_md
+
+            results_md.write(results)
+    if args.json:
+        json.dump(figures, sys.stdout, indent=2)
+        print()
+
+
+def report_line(name: str, figures: dict) -> str:
+    if "ratio" not in figures:
+        return f"{name}: done"
+    line = f"{name}: {figures.get('ratio_is', '')} = {figures.get('ratio')} wall"
+    if "cpu_ratio" in figures:
+        line += f", {figures['cpu_ratio']} CPU"
+    if "target" in figures:
+        line += f" (target <= {figures['target']}: {'ok' if figures['meets_target'] else 'MISSED'})"
+    return line
+
+
+if __name__ == "__main__":
+    main()
