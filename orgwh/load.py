@@ -66,35 +66,52 @@ _ATTRIBUTE_TYPE_CHECKS = "\n".join(
     for name in ATTRIBUTES
 )
 
-# The first reason that applies is the one reported. Each record is parsed
-# once (the cast to JSON); its fields are then small JSON values, a string
-# being one that starts with a quote.
-_EVENT_BATCH = f"""
-create or replace temp table event_batch as
-with records as materialized (
+# Every record once through DuckDB's JSON parser, and the UTC day of its
+# received_at when it has a readable one: the day decides whether a run
+# loads the record at all, before the record is checked field by field.
+_DATED_EVENT_RECORDS = f"""
+create or replace temp table dated_event_records as
+with records as (
     select line_number, raw, try_cast(raw as json) as record
     from raw_event_records
 ),
-objects as materialized (
+timestamps as (
+    select *, json_extract(record, '$.received_at') as received_at_json from records
+),
+texts as (
     select
         line_number,
         raw,
         record,
+        case when {_is_string("received_at_json")} then received_at_json ->> '$' end
+            as received_at_text
+    from timestamps
+)
+select line_number, raw, record, orgwh_utc_timestamp(received_at_text) as received_at
+from texts
+"""
+
+# The records a run loads (those of its days, and the undated ones), each
+# with the first reason that applies, or none.
+_EVENT_BATCH = f"""
+create or replace temp table event_batch as
+with selected as (
+    select * from dated_event_records
+    where received_at is null or cast(received_at as date) in (select date from run_day)
+),
+objects as (
+    select
+        *,
         case when regexp_matches(raw, '^\\s*\\{{') then json_transform(record, '{{{_AS_JSON}}}') end
             as field
-    from records
+    from selected
 ),
-fields as materialized (
+fields as (
     select
         *,
         field.id ->> '$' as user_id,
-        field.event_type ->> '$' as event_type,
-        case when {_is_string("field.received_at")} then field.received_at ->> '$' end
-            as received_at_text
+        field.event_type ->> '$' as event_type
     from objects
-),
-timed as (
-    select *, orgwh_utc_timestamp(received_at_text) as received_at from fields
 ),
 judged as (
     select
@@ -115,7 +132,7 @@ judged as (
             {_ATTRIBUTE_TYPE_CHECKS}
             when received_at is null then 'received_at missing or unparseable'
         end as reason
-    from timed
+    from fields
 )
 -- valid records keep their parsed JSON (the text as read), rejected ones their raw text
 select
@@ -249,11 +266,9 @@ def _describe(error: duckdb.Error) -> str:
     return f"not a readable JSON file ({detail[0].lower()}{detail[1:]})"
 
 
-def _check_some_json(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> None:
+def _check_some_json(con: duckdb.DuckDBPyConnection, invalid_json: str, path: Path) -> None:
     """A file none of whose lines is JSON is not an export with bad lines: refuse it."""
-    records, invalid = con.execute(
-        f"select count(*), count(*) filter (where reason = 'not valid JSON') from {table}"
-    ).fetchone()
+    records, invalid = con.execute(invalid_json).fetchone()
     if records and records == invalid:
         raise InputError(f"{path}: not JSON (no line of it is a JSON value)")
 
@@ -264,22 +279,33 @@ def read_inputs(
     """Read and validate both files into temp tables of `con`; count what they hold.
 
     Raises InputError, naming the file, when a file is unreadable as a whole.
-    Leaves temp tables `event_batch`, `organization_batch` and `run_day`.
+    Leaves temp tables `event_batch` (the events of the run's days and the
+    undated ones), `organization_batch` and `run_day`.
     """
     con.execute("set enable_progress_bar = false")  # orgwh reports progress itself
     con.execute(_TIMESTAMP_MACRO)
     _read_records(con, events, "raw_event_records")
     _read_records(con, orgs, "raw_organization_records")
-    con.execute(_EVENT_BATCH)
+    con.execute(_DATED_EVENT_RECORDS)
     con.execute(_ORGANIZATION_BATCH)
-    for table, path in (("event_batch", events), ("organization_batch", orgs)):
-        _check_some_json(con, table, path)
+    _check_some_json(
+        con, "select count(*), count(*) - count(record) from dated_event_records", events
+    )
+    _check_some_json(
+        con,
+        "select count(*), count(*) filter (where reason = 'not valid JSON') "
+        "from organization_batch",
+        orgs,
+    )
 
-    present = con.execute("select min(date), max(date) from event_batch").fetchone()
+    present = con.execute(
+        "select cast(min(received_at) as date), cast(max(received_at) as date) "
+        "from dated_event_records"
+    ).fetchone()
     if selection.is_everything:
         con.execute(
-            "create or replace temp table run_day as "
-            "select distinct date from event_batch where date is not null"
+            "create or replace temp table run_day as select distinct cast(received_at as date) "
+            "as date from dated_event_records where received_at is not null"
         )
     else:
         first, last = present if present[0] is not None else (selection.first, selection.last)
@@ -287,6 +313,7 @@ def read_inputs(
         con.execute("create or replace temp table run_day (date date)")
         con.executemany("insert into run_day values (?)", [[day] for day in days])
     days = [row[0] for row in con.execute("select date from run_day order by date").fetchall()]
+    con.execute(_EVENT_BATCH)
 
     return Batch(
         events=_count(
