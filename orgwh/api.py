@@ -105,8 +105,9 @@ def query(
     """Run one read-only query and return its rows; the connection is closed on return.
 
     `parameters` fill the query's placeholders (`?` or `$name` on DuckDB,
-    `%s` or `%(name)s` on Postgres, `?` or `:name` on Spark). Raises QueryFailed with the database's
-    one-line reason when the query fails, NoWarehouse when there is none.
+    `%s` or `%(name)s` on Postgres, `?` or `:name` on Spark). Raises
+    QueryFailed with the database's one-line reason when the query fails,
+    NoWarehouse when there is none.
 
     Example: orgwh.query("select * from dimensional.dim_user", target="postgres").df()
     """

@@ -519,7 +519,7 @@ class Connection:
         return self
 
     def __exit__(self, *_exception) -> None:
-        return None
+        """Nothing to close: the session serves the process until it ends."""
 
     def execute(self, sql: str, parameters=None) -> Connection:
         """Run `sql` and fetch its rows; raise QueryFailed with Spark's one-line reason."""
