@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -526,6 +526,8 @@ class Connection:
         from py4j.protocol import Py4JJavaError
         from pyspark.errors import PySparkException
 
+        if parameters is not None:  # pyspark takes a list or a dict
+            parameters = dict(parameters) if isinstance(parameters, Mapping) else list(parameters)
         try:
             frame = self.session.sql(sql, args=parameters)
             rows = frame.collect()
