@@ -43,7 +43,7 @@ def test_quiet_prints_nothing(orgwh):
         (["--date", "08/12/2020"], "--date '08/12/2020' is not a date (expected YYYY-MM-DD)"),
         (["--start", "2020-12-08", "--end", "2020-12-05"], "--start 2020-12-08 is after --end 2020-12-05"),
         (["--date", "2020-12-08", "--start", "2020-12-01"], "--date cannot be combined with --start or --end"),
-        (["--target", "oracle"], "unknown target 'oracle' (choose from duckdb, postgres)"),
+        (["--target", "oracle"], "unknown target 'oracle' (choose from duckdb, postgres, spark)"),
         (["--events", "no/such/events.json"], "no/such/events.json: no such file"),
         (["--orgs", "."], ".: not a file"),
     ],
