@@ -6,7 +6,8 @@ connection therefore never blocks a run; it keeps seeing the warehouse as it
 was when it connected, until it reconnects. `connect()` opens read-only, and
 `query()` opens, fetches and closes on every call, so a notebook never holds
 the warehouse. Postgres connections are read-only sessions, for the same
-peace of mind.
+peace of mind. Spark reads through the process's one Spark session, which
+has no read-only mode.
 """
 
 from __future__ import annotations
@@ -56,12 +57,23 @@ def connect(target: str = "duckdb", duckdb_path: str | Path | None = None):
     blocks `orgwh run`; reconnect to see the result of a later run.
     Postgres: an autocommit psycopg connection in a read-only session, from
     the libpq variables (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE).
+    Spark: `orgwh.spark.Connection`, `execute(sql, parameters)` on this
+    process's Spark session (ORGWH_SPARK_DIR), started if needed; its
+    `.session` is the SparkSession. Spark has no read-only sessions.
 
     Example: with orgwh.connect() as con: con.sql("from dimensional.fac_user").df()
     """
-    settings = Settings.from_env(target=target, duckdb_path=duckdb_path)
+    return connect_to(Settings.from_env(target=target, duckdb_path=duckdb_path))
+
+
+def connect_to(settings: Settings):
+    """Open a read-only connection to the warehouse of `settings` (see `connect`)."""
     if settings.target == "duckdb":
         return _connect_duckdb(settings.duckdb_path.resolve())
+    if settings.target == "spark":
+        from . import spark  # pyspark is optional and slow to import
+
+        return spark.connect(settings.spark_directory)
     return _connect_postgres()
 
 
@@ -93,8 +105,9 @@ def query(
     """Run one read-only query and return its rows; the connection is closed on return.
 
     `parameters` fill the query's placeholders (`?` or `$name` on DuckDB,
-    `%s` or `%(name)s` on Postgres). Raises QueryFailed with the database's
-    one-line reason when the query fails, NoWarehouse when there is none.
+    `%s` or `%(name)s` on Postgres, `?` or `:name` on Spark). Raises
+    QueryFailed with the database's one-line reason when the query fails,
+    NoWarehouse when there is none.
 
     Example: orgwh.query("select * from dimensional.dim_user", target="postgres").df()
     """

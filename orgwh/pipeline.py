@@ -122,6 +122,7 @@ def _run_spark(
             "spark", spark.environment(directory), settings.cache_dir, full_refresh, on_progress
         )
         spark.finish(session)
+        run_log.record(spark.Connection(session), "spark", loaded.batch, full_refresh, started_at)
         rows = spark.count_rows(session, TABLES)
         loaded.events.unpersist()
         loaded.organizations.unpersist()
@@ -162,13 +163,27 @@ def describe_location(settings: Settings) -> str:
     """Where the warehouse of `settings` lives, for messages."""
     if settings.target == "duckdb":
         return str(settings.duckdb_path)
+    if settings.target == "spark":
+        return str(settings.spark_directory)
     environment = postgres.environment()
     return f"{environment['PGDATABASE']} on {environment['PGHOST']}:{environment['PGPORT']}"
 
 
 def clean(settings: Settings) -> None:
-    """Drop the warehouse's schemas (and everything in them), atomically."""
+    """Drop the warehouse's schemas (and everything in them), atomically.
+
+    On Spark the schemas are databases of the metastore, dropped one by one
+    (Spark has no transactions); without a metastore there is nothing to drop.
+    """
     drops = [f"drop schema if exists {schema} cascade" for schema in SCHEMAS]
+    if settings.target == "spark":
+        from . import spark
+
+        if spark.has_warehouse(settings.spark_directory):
+            session = spark.session(settings.spark_directory)
+            for statement in drops:
+                session.sql(statement)
+        return
     if settings.target == "duckdb":
         if not settings.duckdb_path.exists():
             return

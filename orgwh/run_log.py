@@ -4,13 +4,13 @@ The row is written in the same atomic step as the run's other changes (into
 the DuckDB copy before it replaces the warehouse; on Postgres together with
 clearing staging.load_day). A failed run changes nothing, by design, so it
 leaves no row: its error is what the command printed and its exit status.
+Spark has no transactions: there the row is the run's last write, after
+staging.load_day is cleared, so a run that fails leaves no row there either.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-
-import duckdb
 
 from .load import Batch
 
@@ -47,14 +47,18 @@ create table if not exists staging.run_log (
 """
 
 
+# Spark: `string` (a varchar needs a length there) and parquet, as spark.py's staging.
+SPARK_DDL = DDL.replace("varchar", "string") + "using parquet\n"
+
+
 def utc_now() -> datetime:
     """The current UTC time as a naive timestamp, as the warehouse stores instants."""
     return datetime.now(UTC).replace(tzinfo=None)
 
 
 def record(connection, target: str, batch: Batch, full_refresh: bool, started_at: datetime) -> None:
-    """Append the run's row to staging.run_log (a DuckDB or psycopg connection)."""
-    placeholder = "?" if isinstance(connection, duckdb.DuckDBPyConnection) else "%s"
+    """Append the run's row to staging.run_log (a DuckDB, psycopg or orgwh.spark connection)."""
+    placeholder = "%s" if target == "postgres" else "?"
     files = (batch.events, batch.organizations)
     values = (
         started_at,
@@ -70,7 +74,7 @@ def record(connection, target: str, batch: Batch, full_refresh: bool, started_at
         str(batch.events.path.resolve()),
         str(batch.organizations.path.resolve()),
     )
-    connection.execute(DDL)
+    connection.execute(SPARK_DDL if target == "spark" else DDL)
     connection.execute(
         f"insert into staging.run_log ({', '.join(COLUMNS)}) "
         f"values ({', '.join([placeholder] * len(COLUMNS))})",

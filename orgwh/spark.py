@@ -18,14 +18,14 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .config import DaySelection
-from .errors import InputError, UsageError
+from .errors import InputError, NoWarehouse, QueryFailed, UsageError
 from .load import (
     ATTRIBUTES,
     EVENT_TYPES,
@@ -499,3 +499,65 @@ def finish(spark: SparkSession) -> None:
 
 def count_rows(spark: SparkSession, tables: tuple[str, ...]) -> dict[str, int]:
     return {table: spark.table(table).count() for table in tables}
+
+
+class Connection:
+    """The process's Spark session behind what orgwh reads a warehouse with (DB-API style).
+
+    `execute(sql, parameters)` runs one statement (`?` or `:name`
+    placeholders) and fetches its rows; `.description` and `.fetchall()`
+    then give them. Spark has no read-only session: a statement that
+    writes, writes. Closing it leaves the session running for the process.
+    """
+
+    def __init__(self, spark: SparkSession) -> None:
+        self.session = spark
+        self.description: list[tuple] | None = None
+        self._rows: list[tuple] = []
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(self, *_exception) -> None:
+        """Nothing to close: the session serves the process until it ends."""
+
+    def execute(self, sql: str, parameters=None) -> Connection:
+        """Run `sql` and fetch its rows; raise QueryFailed with Spark's one-line reason."""
+        from py4j.protocol import Py4JJavaError
+        from pyspark.errors import PySparkException
+
+        if parameters is not None:  # pyspark takes a list or a dict
+            parameters = dict(parameters) if isinstance(parameters, Mapping) else list(parameters)
+        try:
+            frame = self.session.sql(sql, args=parameters)
+            rows = frame.collect()
+        except (PySparkException, Py4JJavaError) as error:
+            first = next((line for line in str(error).splitlines() if line.strip()), "")
+            raise QueryFailed(f"query failed: {first or type(error).__name__}") from None
+        self.description = [(name,) for name in frame.columns] or None
+        self._rows = [tuple(row) for row in rows]
+        return self
+
+    def fetchall(self) -> list[tuple]:
+        return self._rows
+
+    def existing_tables(self, tables: tuple[str, ...]) -> set[str]:
+        """Those of `tables` that exist (the session catalog has no information_schema)."""
+        return {table for table in tables if self.session.catalog.tableExists(table)}
+
+
+def has_warehouse(spark_dir: Path) -> bool:
+    """Whether a run has ever used `spark_dir`: its metastore exists."""
+    return (spark_dir / "metastore_db").is_dir()
+
+
+def connect(spark_dir: Path) -> Connection:
+    """A Connection on the Spark warehouse in `spark_dir`; raise NoWarehouse if there is none.
+
+    Without a metastore there is nothing to read, and no Spark is started.
+    """
+    if not has_warehouse(spark_dir):
+        raise NoWarehouse(
+            f"no Spark warehouse in {spark_dir}; build it with `orgwh run --target spark`"
+        )
+    return Connection(session(spark_dir))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from .api import connect
+from .api import connect_to
 from .config import Settings
 from .errors import NoWarehouse
 from .pipeline import TABLES, describe_location
@@ -82,13 +82,20 @@ def _rows(connection, sql: str) -> list[tuple]:
     return [tuple(row) for row in connection.execute(sql).fetchall()]
 
 
+def _existing_tables(connection, target: str) -> set[str]:
+    """The warehouse's tables that exist, as `schema.table`."""
+    if target == "spark":  # no information_schema in Spark's session catalog
+        return connection.existing_tables((*TABLES, "staging.run_log"))
+    return {name for (name,) in _rows(connection, _EXISTING_TABLES)}
+
+
 def read_status(settings: Settings, runs: int = 5) -> WarehouseStatus:
     """Read the status of the warehouse `settings` point at, read-only.
 
     Raises NoWarehouse when nothing has been loaded there yet.
     """
-    with connect(settings.target, settings.duckdb_path) as connection:
-        existing = {name for (name,) in _rows(connection, _EXISTING_TABLES)}
+    with connect_to(settings) as connection:
+        existing = _existing_tables(connection, settings.target)
         if "staging.event" not in existing:
             raise NoWarehouse(
                 f"nothing loaded in {describe_location(settings)} yet; build it with `orgwh run`"

@@ -11,17 +11,23 @@ from __future__ import annotations
 
 import gzip
 import json
+from collections import Counter, defaultdict
 
-from conftest import write_records
+from conftest import sample_records, write_records
 from hypothesis import given
 from hypothesis import strategies as st
 from reference import expected_tables, utc_day
 from streams import ORGANIZATION_RECORDS, event_streams
+from test_query_docs import ORGANIZATIONS, ORGANIZATIONS_CSV
+from test_status import expected_rows
 from test_warehouse import builds, staged_records
+from typer.testing import CliRunner
 
-from orgwh.config import DaySelection
-from orgwh.pipeline import TABLES, run
+from orgwh.cli import app
+from orgwh.config import DaySelection, Settings
+from orgwh.pipeline import SCHEMAS, TABLES, run
 from orgwh.project import SAMPLE_EVENTS, SAMPLE_ORGS
+from orgwh.status import read_status
 
 REJECTED = ("staging.rejected",)
 
@@ -35,6 +41,64 @@ def test_the_sample_builds_the_same_tables_as_on_duckdb(spark_warehouse, warehou
     assert set(on_spark.rows) == set(TABLES)
     assert (on_spark.events, on_spark.organizations) == (on_duckdb.events, on_duckdb.organizations)
     assert spark_warehouse.tables() == warehouse.tables()
+
+
+ACTIVE_USERS_PER_DAY = (
+    "select date_calendar, sum(active_users) as active_users "
+    "from dimensional.fac_user group by date_calendar order by date_calendar"
+)
+
+
+def test_query_status_and_clean_on_spark(spark_warehouse, monkeypatch):
+    spark_warehouse.reset()
+    run(spark_warehouse.settings(SAMPLE_EVENTS, SAMPLE_ORGS))
+    monkeypatch.setenv("ORGWH_SPARK_DIR", str(spark_warehouse.directory))
+    monkeypatch.setenv("ORGWH_CACHE_DIR", str(spark_warehouse.cache_dir))
+
+    def orgwh(*arguments: str):
+        return CliRunner().invoke(app, [*arguments, "--target", "spark"])
+
+    events, organizations = sample_records()
+    fac_user = expected_tables(events, organizations)["dimensional.fac_user"]
+    active_users: dict = defaultdict(int)  # SPEC 4: the original's users per day
+    for day, *_organization, active in fac_user:
+        active_users[day] += active
+    as_json = orgwh("query", ACTIVE_USERS_PER_DAY, "--format", "json")
+    assert as_json.exit_code == 0, as_json.output
+    assert json.loads(as_json.stdout) == [
+        {"date_calendar": str(day), "active_users": users}
+        for day, users in sorted(active_users.items())
+    ]
+    as_csv = orgwh("query", ORGANIZATIONS, "--format", "csv")
+    assert (as_csv.exit_code, as_csv.stdout) == (0, ORGANIZATIONS_CSV)
+    failed = orgwh("query", "select * from nowhere")
+    assert failed.exit_code == 2
+    assert failed.stderr == (
+        "Error: query failed: [TABLE_OR_VIEW_NOT_FOUND] The table or view `nowhere` cannot be "
+        "found. Verify the spelling and correctness of the schema and catalog.\n"
+    )
+
+    status = read_status(Settings.from_env(target="spark"))
+    per_day = Counter(utc_day(record) for record in events)
+    assert status.events_per_day == sorted(per_day.items())
+    assert status.rows == expected_rows(events, organizations)
+    assert [(entry.target, entry.days, entry.records_read) for entry in status.runs] == [
+        ("spark", len(per_day), len(events) + len(organizations))
+    ]
+    shown = orgwh("status")
+    assert shown.exit_code == 0, shown.output
+    assert "loaded days on spark" in shown.stdout and "dimensional.fac_user" in shown.stdout
+
+    cleaned = orgwh("clean", "--yes")
+    assert cleaned.exit_code == 0, cleaned.output
+    location = spark_warehouse.directory
+    assert cleaned.stdout.replace("\n", "") == f"Dropped the orgwh schemas in {location}."
+    assert not [name for name in SCHEMAS if spark_warehouse.session.catalog.databaseExists(name)]
+    emptied = orgwh("status")
+    assert emptied.exit_code == 2
+    assert emptied.stderr == (
+        f"Error: nothing loaded in {location} yet; build it with `orgwh run`\n"
+    )
 
 
 # Every reason of load.py, blank lines, and lines that are not JSON at all.

@@ -99,6 +99,14 @@ def test_status_without_a_warehouse(tmp_path: Path):
     assert result.stderr == f"Error: no DuckDB warehouse at {missing}; build it with `orgwh run`\n"
 
 
+def test_status_without_a_spark_warehouse(tmp_path: Path):
+    with pytest.raises(NoWarehouse) as failure:
+        read_status(Settings.from_env(target="spark", spark_dir=tmp_path))
+    assert str(failure.value) == (
+        f"no Spark warehouse in {tmp_path.resolve()}; build it with `orgwh run --target spark`"
+    )
+
+
 def test_status_of_an_empty_postgres_database(postgres_warehouse):
     with pytest.raises(NoWarehouse) as failure:
         read_status(Settings.from_env(target="postgres"))
