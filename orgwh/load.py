@@ -8,6 +8,7 @@ writers in `staging.py` copy from these tables into a target.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import re
 from collections import Counter
@@ -282,7 +283,10 @@ def read_inputs(
     Leaves temp tables `event_batch` (the events of the run's days and the
     undated ones), `organization_batch` and `run_day`.
     """
-    con.execute("set enable_progress_bar = false")  # orgwh reports progress itself
+    # orgwh reports progress itself; in Jupyter without ipywidgets DuckDB
+    # refuses to touch the setting, which then does not matter either
+    with contextlib.suppress(duckdb.Error):
+        con.execute("set enable_progress_bar = false")
     con.execute(_TIMESTAMP_MACRO)
     _read_records(con, events, "raw_event_records")
     _read_records(con, orgs, "raw_organization_records")

@@ -13,6 +13,7 @@ import gzip
 import json
 from collections import Counter, defaultdict
 
+import pytest
 from conftest import sample_records, write_records
 from hypothesis import given
 from hypothesis import strategies as st
@@ -32,15 +33,28 @@ from orgwh.status import read_status
 REJECTED = ("staging.rejected",)
 
 
-def test_the_sample_builds_the_same_tables_as_on_duckdb(spark_warehouse, warehouse):
-    spark_warehouse.reset()
-    on_spark = run(spark_warehouse.settings(SAMPLE_EVENTS, SAMPLE_ORGS))
-    on_duckdb = run(warehouse.settings(SAMPLE_EVENTS, SAMPLE_ORGS))
+@pytest.fixture(scope="module")
+def spark_sample(spark_warehouse):
+    """The bundled sample built on Spark once for the tests that read it.
 
-    assert on_spark.rows == on_duckdb.rows
-    assert set(on_spark.rows) == set(TABLES)
-    assert (on_spark.events, on_spark.organizations) == (on_duckdb.events, on_duckdb.organizations)
-    assert spark_warehouse.tables() == warehouse.tables()
+    The last of them, test_query_status_and_clean_on_spark, drops it.
+    """
+    spark_warehouse.reset()
+    return run(spark_warehouse.settings(SAMPLE_EVENTS, SAMPLE_ORGS))
+
+
+def test_the_sample_builds_the_same_tables_as_on_duckdb(
+    spark_warehouse, spark_sample, duckdb_warehouse
+):
+    on_duckdb = run(duckdb_warehouse.settings(SAMPLE_EVENTS, SAMPLE_ORGS))
+
+    assert spark_sample.rows == on_duckdb.rows
+    assert set(spark_sample.rows) == set(TABLES)
+    assert (spark_sample.events, spark_sample.organizations) == (
+        on_duckdb.events,
+        on_duckdb.organizations,
+    )
+    assert spark_warehouse.tables() == duckdb_warehouse.tables()
 
 
 ACTIVE_USERS_PER_DAY = (
@@ -49,9 +63,7 @@ ACTIVE_USERS_PER_DAY = (
 )
 
 
-def test_query_status_and_clean_on_spark(spark_warehouse, monkeypatch):
-    spark_warehouse.reset()
-    run(spark_warehouse.settings(SAMPLE_EVENTS, SAMPLE_ORGS))
+def test_query_status_and_clean_on_spark(spark_warehouse, spark_sample, monkeypatch):
     monkeypatch.setenv("ORGWH_SPARK_DIR", str(spark_warehouse.directory))
     monkeypatch.setenv("ORGWH_CACHE_DIR", str(spark_warehouse.cache_dir))
 
@@ -124,7 +136,7 @@ def _ndjson(records: list) -> str:
     return "\n".join(lines[:3] + ["", "   "] + lines[3:]) + "\n"
 
 
-def test_rejected_records_and_counts_match_duckdb(spark_warehouse, warehouse, tmp_path):
+def test_rejected_records_and_counts_match_duckdb(spark_warehouse, duckdb_warehouse, tmp_path):
     good = [
         {"id": "u", "event_type": "User Created", "username": "a",
          "received_at": "2020-12-05T10:00:00.5+01:00"},
@@ -139,13 +151,13 @@ def test_rejected_records_and_counts_match_duckdb(spark_warehouse, warehouse, tm
 
     spark_warehouse.reset()
     on_spark = run(spark_warehouse.settings(events, orgs))
-    on_duckdb = run(warehouse.settings(events, orgs))
+    on_duckdb = run(duckdb_warehouse.settings(events, orgs))
 
     assert on_spark.events == on_duckdb.events
     assert on_spark.organizations == on_duckdb.organizations
     assert on_spark.events.read == on_spark.events.staged + on_spark.events.rejected.total()
-    assert spark_warehouse.tables(REJECTED) == warehouse.tables(REJECTED)
-    assert spark_warehouse.tables() == warehouse.tables()
+    assert spark_warehouse.tables(REJECTED) == duckdb_warehouse.tables(REJECTED)
+    assert spark_warehouse.tables() == duckdb_warehouse.tables()
 
 
 @builds(examples=1)

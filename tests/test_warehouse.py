@@ -41,14 +41,14 @@ def build(warehouse, tmp_path, loads, layout="array"):
     return warehouse.tables()
 
 
-@builds(examples=10)
+@builds(examples=8)
 @given(stream=event_streams(), layout=st.sampled_from(["array", "ndjson"]))
 def test_a_full_load_equals_the_reference_model(warehouse, tmp_path, stream, layout):
     tables = build(warehouse, tmp_path, [(stream, None)], layout)
     assert tables == expected_tables(stream, ORGANIZATION_RECORDS)
 
 
-@builds(examples=5)
+@builds(examples=4)
 @given(stream=event_streams(), data=st.data())
 def test_days_in_any_order_and_reruns_equal_the_reference_model(warehouse, tmp_path, stream, data):
     days = sorted({utc_day(record) for record in stream})
@@ -59,7 +59,7 @@ def test_days_in_any_order_and_reruns_equal_the_reference_model(warehouse, tmp_p
     assert tables == expected_tables(stream, ORGANIZATION_RECORDS)
 
 
-@builds(examples=5)
+@builds(examples=4)
 @given(first=event_streams(), second=event_streams(), data=st.data())
 def test_a_redelivered_day_replaces_what_that_day_held(warehouse, tmp_path, first, second, data):
     days = sorted({utc_day(record) for record in first + second})
