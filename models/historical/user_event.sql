@@ -21,12 +21,17 @@ distinct_events as (
         received_at,
         event_date
     from staged_events
+),
+
+keyed_events as (
+    select *, {{ orgwh.timestamp_text('received_at') }} as received_at_text
+    from distinct_events
 )
 
 select
     {{ orgwh.hash_fields([
         'user_id', 'event_type', 'username', 'user_email', 'user_type',
-        'organization_name', 'plan_name', orgwh.timestamp_text('received_at'),
+        'organization_name', 'plan_name', 'received_at_text',
     ]) }} as event_key,
     user_id,
     event_type,
@@ -37,4 +42,4 @@ select
     plan_name,
     received_at,
     event_date
-from distinct_events
+from keyed_events
