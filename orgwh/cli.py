@@ -102,14 +102,14 @@ def run(
     end: Annotated[str | None, typer.Option(help="Last day of a range to load.")] = None,
     target: Target = "duckdb",
     events: Annotated[
-        Path | None, typer.Option(help="User events JSON [env ORGWH_EVENTS; default: sample].")
+        Path | None, typer.Option(help="User events JSON (env ORGWH_EVENTS; default: sample).")
     ] = None,
     orgs: Annotated[
-        Path | None, typer.Option(help="Organizations JSON [env ORGWH_ORGS; default: sample].")
+        Path | None, typer.Option(help="Organizations JSON (env ORGWH_ORGS; default: sample).")
     ] = None,
     duckdb_path: Annotated[
         Path | None,
-        typer.Option(help="DuckDB warehouse file [env ORGWH_DUCKDB_PATH; default: orgwh.duckdb]."),
+        typer.Option(help="DuckDB warehouse file (env ORGWH_DUCKDB_PATH; default: orgwh.duckdb)."),
     ] = None,
     full_refresh: Annotated[
         bool, typer.Option("--full-refresh", help="Rebuild every layer from staging.")
@@ -144,7 +144,7 @@ def run(
 def clean(
     target: Target = "duckdb",
     duckdb_path: Annotated[
-        Path | None, typer.Option(help="DuckDB warehouse file [env ORGWH_DUCKDB_PATH].")
+        Path | None, typer.Option(help="DuckDB warehouse file (env ORGWH_DUCKDB_PATH).")
     ] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
 ) -> None:
