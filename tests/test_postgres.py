@@ -6,19 +6,8 @@ import pytest
 
 from orgwh import postgres
 from orgwh.errors import ConnectionFailed, WarehouseLocked
-from orgwh.pipeline import run
+from orgwh.pipeline import TABLES, run
 from orgwh.project import SAMPLE_EVENTS, SAMPLE_ORGS
-
-EVERY_TABLE = (
-    "staging.event",
-    "staging.organization",
-    "staging.rejected",
-    "historical.user_event",
-    "snapshots.user_snapshot",
-    "dimensional.dim_organization",
-    "dimensional.dim_user",
-    "dimensional.fac_user",
-)
 
 
 def test_the_sample_gives_the_same_rows_on_postgres_and_duckdb(
@@ -27,9 +16,9 @@ def test_the_sample_gives_the_same_rows_on_postgres_and_duckdb(
     run(duckdb_warehouse.settings(SAMPLE_EVENTS, SAMPLE_ORGS))
     run(postgres_warehouse.settings(SAMPLE_EVENTS, SAMPLE_ORGS))
 
-    on_duckdb = duckdb_warehouse.tables(EVERY_TABLE)
-    on_postgres = postgres_warehouse.tables(EVERY_TABLE)
-    for table in EVERY_TABLE:
+    on_duckdb = duckdb_warehouse.tables(TABLES)
+    on_postgres = postgres_warehouse.tables(TABLES)
+    for table in TABLES:
         assert on_postgres[table] == on_duckdb[table], table
     assert len(on_postgres["dimensional.fac_user"]) > 0
 
