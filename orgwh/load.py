@@ -1,8 +1,9 @@
-"""Read the two JSON exports with DuckDB, validate every record, and stage them.
+"""Read the two JSON exports with DuckDB and validate the records a run loads.
 
-The files are read once, by DuckDB, into two temporary tables of the
-connection (`event_batch`, `organization_batch`): one row per record with its
-position, its raw text and, when it cannot be interpreted, the reason. The
+The files are read once, by DuckDB, into temporary tables of the connection
+(`event_batch` holds the events of the run's days and the undated ones,
+`organization_batch` every organization): one row per record with its
+position, its text and, when it cannot be interpreted, the reason. The
 writers in `staging.py` copy from these tables into a target.
 """
 
