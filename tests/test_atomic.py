@@ -136,7 +136,9 @@ def test_a_run_killed_at_any_moment_leaves_the_last_good_state(duckdb_warehouse,
 
     changed = duckdb_warehouse.settings(second, orgs)
     if kill_after(changed, seconds):
-        assert duckdb_warehouse.path.read_bytes() == before
+        # killed before its final rename: untouched; after it: the run had completed
+        unchanged = duckdb_warehouse.path.read_bytes() == before
+        assert unchanged or duckdb_warehouse.tables() == expected
     run(changed)
     assert duckdb_warehouse.tables() == expected
     assert not list(duckdb_warehouse.path.parent.glob("*.building"))
