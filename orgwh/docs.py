@@ -13,7 +13,7 @@ from . import postgres
 from .config import Settings
 from .errors import NoWarehouse
 from .pipeline import duckdb_config
-from .transform import Progress, _state_dir, invoke_dbt
+from .transform import Progress, dbt_state_dir, invoke_dbt
 
 # What `dbt docs generate --static` writes: index.html needs the two JSON files
 # beside it (and a web server); static_index.html has them inlined.
@@ -81,7 +81,7 @@ def generate(settings: Settings, on_progress: Progress | None = None) -> Path:
         ["docs", "generate", "--static"], settings.target, environment, settings.cache_dir,
         on_progress,
     )  # fmt: skip
-    artifacts = _state_dir(settings.cache_dir, settings.target, environment)
+    artifacts = dbt_state_dir(settings.cache_dir, settings.target, environment)
     for name in SITE_FILES:
         shutil.copyfile(artifacts / name, site / name)
     return site

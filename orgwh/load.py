@@ -213,13 +213,30 @@ def _check_readable(path: Path) -> None:
         raise InputError(f"{path}: cannot be read ({error.strerror})") from None
 
 
-def _read_records(con: duckdb.DuckDBPyConnection, path: Path, into: str) -> None:
-    """Fill temp table `into` with (line_number, raw) for each record of `path`."""
+@dataclass(frozen=True)
+class InputLayout:
+    """How an input file is laid out (SPEC 1), as every reader needs to know it."""
+
+    compressed: bool
+    is_array: bool
+
+
+def input_layout(path: Path) -> InputLayout:
+    """Check that `path` is a readable file; tell gzip, and JSON array from NDJSON.
+
+    Raises InputError naming the file when it is missing or unreadable.
+    """
     _check_readable(path)
     compressed = _is_gzip(path)
-    compression = "gzip" if compressed else "none"
+    return InputLayout(compressed, _first_character(path, compressed) == "[")
+
+
+def _read_records(con: duckdb.DuckDBPyConnection, path: Path, into: str) -> None:
+    """Fill temp table `into` with (line_number, raw) for each record of `path`."""
+    layout = input_layout(path)
+    compression = "gzip" if layout.compressed else "none"
     parameters = {"path": str(path)}
-    if _first_character(path, compressed) == "[":
+    if layout.is_array:
         source = f"""
             select ordinality as line_number, json as raw
             from read_json_objects($path, format = 'array', compression = '{compression}',

@@ -32,9 +32,7 @@ from .load import (
     TIMESTAMP_SHAPE,
     Batch,
     FileCounts,
-    _check_readable,
-    _first_character,
-    _is_gzip,
+    input_layout,
 )
 
 if TYPE_CHECKING:
@@ -231,10 +229,9 @@ def _line_records(spark: SparkSession, path: Path, source: str) -> DataFrame:
 
 def _records(spark: SparkSession, path: Path, work: Path, name: str) -> DataFrame:
     """Every record of `path` with its line number and raw text, as load.py reads them."""
-    _check_readable(path)
-    compressed = _is_gzip(path)
-    source = _spark_path(path, compressed, work, name)
-    if _first_character(path, compressed) == "[":
+    layout = input_layout(path)
+    source = _spark_path(path, layout.compressed, work, name)
+    if layout.is_array:
         return _array_records(spark, path, source)
     return _line_records(spark, path, source)
 

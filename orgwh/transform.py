@@ -29,7 +29,7 @@ def _environment(values: Mapping[str, str]) -> Iterator[None]:
                 os.environ[name] = value
 
 
-def _state_dir(cache_dir: Path, target: str, environment: Mapping[str, str]) -> Path:
+def dbt_state_dir(cache_dir: Path, target: str, environment: Mapping[str, str]) -> Path:
     """dbt's target folder, one per target and connection.
 
     dbt keeps its partial-parse state there, and discards it when the
@@ -75,7 +75,7 @@ def invoke_dbt(
     """
     from dbt.cli.main import dbtRunner  # dbt takes seconds to import: only when needed
 
-    state_dir = _state_dir(cache_dir, target, environment)
+    state_dir = dbt_state_dir(cache_dir, target, environment)
     arguments = [
         *command,
         "--project-dir", str(PROJECT_DIR),
