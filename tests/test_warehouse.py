@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from conftest import write_records
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -67,3 +69,24 @@ def test_a_redelivered_day_replaces_what_that_day_held(warehouse, tmp_path, firs
     loads = [(first, None)] + [(second, day) for day in redelivered]
     tables = build(warehouse, tmp_path, loads)
     assert tables == expected_tables(staged_records(loads), ORGANIZATION_RECORDS)
+
+
+def test_emptying_the_last_days_removes_every_fact_row_after_the_new_last_day(warehouse, tmp_path):
+    # Emptying day 6, then day 7: the second run loads only day 7, yet the
+    # fact rows of day 6 (written while day 7 still had events) must go too.
+    def event(event_type: str, received_at: str, organization: str) -> dict:
+        return {
+            "id": "u1", "event_type": event_type, "received_at": received_at,
+            "username": "u", "user_email": "u@example.com", "user_type": "Admin",
+            "organization_name": organization, "plan_name": "Pro",
+        }  # fmt: skip
+
+    stream = [
+        event("User Created", "2020-12-05 09:00:00", "Acme"),
+        event("User Updated", "2020-12-06 09:00:00", "Globex"),
+        event("User Updated", "2020-12-07 09:00:00", "Acme"),
+    ]
+    loads = [(stream, None), ([], date(2020, 12, 6)), ([], date(2020, 12, 7))]
+    tables = build(warehouse, tmp_path, loads)
+    assert [row[0] for row in tables["dimensional.fac_user"]] == [date(2020, 12, 5)]
+    assert tables == expected_tables(stream[:1], ORGANIZATION_RECORDS)
