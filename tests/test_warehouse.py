@@ -71,22 +71,38 @@ def test_a_redelivered_day_replaces_what_that_day_held(warehouse, tmp_path, firs
     assert tables == expected_tables(staged_records(loads), ORGANIZATION_RECORDS)
 
 
+def user_event(event_type: str, received_at: str, organization: str) -> dict:
+    """An event of user u1 with fixed attributes: only type, time and organization vary."""
+    return {
+        "id": "u1", "event_type": event_type, "received_at": received_at,
+        "username": "u", "user_email": "u@example.com", "user_type": "Admin",
+        "organization_name": organization, "plan_name": "Pro",
+    }  # fmt: skip
+
+
 def test_emptying_the_last_days_removes_every_fact_row_after_the_new_last_day(warehouse, tmp_path):
     # Emptying day 6, then day 7: the second run loads only day 7, yet the
     # fact rows of day 6 (written while day 7 still had events) must go too.
-    def event(event_type: str, received_at: str, organization: str) -> dict:
-        return {
-            "id": "u1", "event_type": event_type, "received_at": received_at,
-            "username": "u", "user_email": "u@example.com", "user_type": "Admin",
-            "organization_name": organization, "plan_name": "Pro",
-        }  # fmt: skip
-
     stream = [
-        event("User Created", "2020-12-05 09:00:00", "Acme"),
-        event("User Updated", "2020-12-06 09:00:00", "Globex"),
-        event("User Updated", "2020-12-07 09:00:00", "Acme"),
+        user_event("User Created", "2020-12-05 09:00:00", "Acme"),
+        user_event("User Updated", "2020-12-06 09:00:00", "Globex"),
+        user_event("User Updated", "2020-12-07 09:00:00", "Acme"),
     ]
     loads = [(stream, None), ([], date(2020, 12, 6)), ([], date(2020, 12, 7))]
     tables = build(warehouse, tmp_path, loads)
     assert [row[0] for row in tables["dimensional.fac_user"]] == [date(2020, 12, 5)]
     assert tables == expected_tables(stream[:1], ORGANIZATION_RECORDS)
+
+
+def test_a_day_after_a_gap_fills_the_days_between_with_active_users(warehouse, tmp_path):
+    # Day 6 has no events: loading day 7 after day 5 must still give day 6 its
+    # active user, though neither run loads day 6.
+    stream = [
+        user_event("User Created", "2020-12-05 09:00:00", "Acme"),
+        user_event("User Deleted", "2020-12-07 09:00:00", "Acme"),
+    ]
+    tables = build(warehouse, tmp_path, [(stream, date(2020, 12, 5)), (stream, date(2020, 12, 7))])
+    assert [row[0] for row in tables["dimensional.fac_user"]] == [
+        date(2020, 12, 5), date(2020, 12, 6), date(2020, 12, 7),
+    ]  # fmt: skip
+    assert tables == expected_tables(stream, ORGANIZATION_RECORDS)
