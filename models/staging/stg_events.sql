@@ -20,5 +20,5 @@ select
     user_type,
     organization_name,
     plan_name,
-    {{ orgwh.parse_utc_timestamp('received_at') }} as received_at
+    {{ orgwh.validated_utc_timestamp('received_at') }} as received_at
 from staged_events
