@@ -146,6 +146,7 @@ def run(
     """
     started = time.monotonic()
     runner = _RUNNERS[settings.target]
+    transform.start_importing_dbt()
     batch, rows = runner(
         settings, selection or DaySelection(), full_refresh, on_progress, run_log.utc_now()
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
@@ -59,6 +60,21 @@ def _release_duckdb() -> None:
     if DuckDBConnectionManager._ENV is not None:
         DuckDBConnectionManager._ENV.close()
     DuckDBConnectionManager.close_all_connections()
+
+
+def start_importing_dbt() -> None:
+    """Import dbt in a background thread, while the run reads its input.
+
+    Importing dbt is seconds of pure Python, and DuckDB releases the GIL
+    while it reads and stages, so the two overlap. invoke_dbt's own import
+    then waits for this one (Python's import lock), or raises if it failed.
+    """
+    threading.Thread(target=_import_dbt, name="import-dbt", daemon=True).start()
+
+
+def _import_dbt() -> None:
+    with contextlib.suppress(Exception):  # invoke_dbt's import reports it
+        import dbt.cli.main  # noqa: F401
 
 
 def invoke_dbt(
