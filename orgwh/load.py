@@ -1,9 +1,9 @@
 """Read the two JSON exports with DuckDB and validate the records a run loads.
 
 The files are read once, by DuckDB, into temporary tables of the connection
-(`event_batch` holds the events of the run's days and the undated ones,
-`organization_batch` every organization): one row per record with its
-position, its text and, when it cannot be interpreted, the reason. The
+(`event_batch` every event with its UTC day, `organization_batch` every
+organization): one row per record with its position, its text and, when it
+cannot be interpreted, the reason; a run takes the events of its days. The
 writers in `staging.py` copy from these tables into a target.
 """
 
@@ -68,51 +68,32 @@ _ATTRIBUTE_TYPE_CHECKS = "\n".join(
     for name in ATTRIBUTES
 )
 
-# Every record once through DuckDB's JSON parser, and the UTC day of its
-# received_at when it has a readable one: the day decides whether a run
-# loads the record at all, before the record is checked field by field.
-_DATED_EVENT_RECORDS = f"""
-create or replace temp table dated_event_records as
+# Every record, each with the UTC day of its received_at when it has a
+# readable one, and the first reason that applies, or none. Each record goes
+# through DuckDB's JSON parser twice: once to check it is JSON, once to split
+# it into fields. A run stages the records of its days and rejects those and
+# the undated ones; the others only tell which days the file holds.
+_EVENT_BATCH = f"""
+create or replace temp table event_batch as
 with records as (
     select line_number, raw, try_cast(raw as json) as record
     from raw_event_records
-),
-timestamps as (
-    select *, json_extract(record, '$.received_at') as received_at_json from records
-),
-texts as (
-    select
-        line_number,
-        raw,
-        record,
-        case when {_is_string("received_at_json")} then received_at_json ->> '$' end
-            as received_at_text
-    from timestamps
-)
-select line_number, raw, record, orgwh_utc_timestamp(received_at_text) as received_at
-from texts
-"""
-
-# The records a run loads (those of its days, and the undated ones), each
-# with the first reason that applies, or none.
-_EVENT_BATCH = f"""
-create or replace temp table event_batch as
-with selected as (
-    select * from dated_event_records
-    where received_at is null or cast(received_at as date) in (select date from run_day)
 ),
 objects as (
     select
         *,
         case when regexp_matches(raw, '^\\s*\\{{') then json_transform(record, '{{{_AS_JSON}}}') end
             as field
-    from selected
+    from records
 ),
 fields as (
     select
         *,
         field.id ->> '$' as user_id,
-        field.event_type ->> '$' as event_type
+        field.event_type ->> '$' as event_type,
+        orgwh_utc_timestamp(
+            case when {_is_string("field.received_at")} then field.received_at ->> '$' end
+        ) as received_at
     from objects
 ),
 judged as (
@@ -298,8 +279,8 @@ def read_inputs(
     """Read and validate both files into temp tables of `con`; count what they hold.
 
     Raises InputError, naming the file, when a file is unreadable as a whole.
-    Leaves temp tables `event_batch` (the events of the run's days and the
-    undated ones), `organization_batch` and `run_day`.
+    Leaves temp tables `event_batch` (every event, with its day),
+    `organization_batch` and `run_day` (the days the run loads).
     """
     # orgwh reports progress itself; in Jupyter without ipywidgets DuckDB
     # refuses to touch the setting, which then does not matter either
@@ -308,10 +289,13 @@ def read_inputs(
     con.execute(_TIMESTAMP_MACRO)
     _read_records(con, events, "raw_event_records")
     _read_records(con, orgs, "raw_organization_records")
-    con.execute(_DATED_EVENT_RECORDS)
+    con.execute(_EVENT_BATCH)
+    con.execute("drop table raw_event_records")
     con.execute(_ORGANIZATION_BATCH)
     _check_some_json(
-        con, "select count(*), count(*) - count(record) from dated_event_records", events
+        con,
+        "select count(*), count(*) filter (where reason = 'not valid JSON') from event_batch",
+        events,
     )
     _check_some_json(
         con,
@@ -320,14 +304,11 @@ def read_inputs(
         orgs,
     )
 
-    present = con.execute(
-        "select cast(min(received_at) as date), cast(max(received_at) as date) "
-        "from dated_event_records"
-    ).fetchone()
+    present = con.execute("select min(date), max(date) from event_batch").fetchone()
     if selection.is_everything:
         con.execute(
-            "create or replace temp table run_day as select distinct cast(received_at as date) "
-            "as date from dated_event_records where received_at is not null"
+            "create or replace temp table run_day as "
+            "select distinct date from event_batch where date is not null"
         )
     else:
         first, last = present if present[0] is not None else (selection.first, selection.last)
@@ -335,7 +316,6 @@ def read_inputs(
         con.execute("create or replace temp table run_day (date date)")
         con.executemany("insert into run_day values (?)", [[day] for day in days])
     days = [row[0] for row in con.execute("select date from run_day order by date").fetchall()]
-    con.execute(_EVENT_BATCH)
 
     return Batch(
         events=_count(
