@@ -71,10 +71,10 @@ def test_a_redelivered_day_replaces_what_that_day_held(warehouse, tmp_path, firs
     assert tables == expected_tables(staged_records(loads), ORGANIZATION_RECORDS)
 
 
-def user_event(event_type: str, received_at: str, organization: str) -> dict:
-    """An event of user u1 with fixed attributes: only type, time and organization vary."""
+def user_event(event_type: str, received_at: str, organization: str, user: str = "u1") -> dict:
+    """An event of a user with fixed attributes: only type, time and organization vary."""
     return {
-        "id": "u1", "event_type": event_type, "received_at": received_at,
+        "id": user, "event_type": event_type, "received_at": received_at,
         "username": "u", "user_email": "u@example.com", "user_type": "Admin",
         "organization_name": organization, "plan_name": "Pro",
     }  # fmt: skip
@@ -106,3 +106,25 @@ def test_a_day_after_a_gap_fills_the_days_between_with_active_users(warehouse, t
         date(2020, 12, 5), date(2020, 12, 6), date(2020, 12, 7),
     ]  # fmt: skip
     assert tables == expected_tables(stream, ORGANIZATION_RECORDS)
+
+
+def test_a_new_organizations_file_rekeys_versions_and_facts_of_days_not_loaded(warehouse, tmp_path):
+    # The second run loads only day 7, but Acme's key changed, Initech is gone
+    # and Globex has one key left: every version and fact row must follow.
+    stream = [
+        user_event("User Created", "2020-12-05 09:00:00", "Acme", user="u1"),
+        user_event("User Created", "2020-12-05 10:00:00", "Globex", user="u2"),
+        user_event("User Created", "2020-12-06 09:00:00", "Initech", user="u3"),
+        user_event("User Updated", "2020-12-07 09:00:00", "Hooli", user="u3"),
+    ]
+    new_organizations = [
+        {"organization_key": "e" * 32, "organization_name": "Acme", "created_at": None},
+        {"organization_key": "b" * 32, "organization_name": "Globex", "created_at": None},
+        {"organization_key": "f" * 32, "organization_name": "Hooli", "created_at": None},
+    ]
+    warehouse.reset()
+    events = write_records(tmp_path / "events.json", stream)
+    run(warehouse.settings(events, write_records(tmp_path / "orgs.json", ORGANIZATION_RECORDS)))
+    new_orgs = write_records(tmp_path / "new-orgs.json", new_organizations)
+    run(warehouse.settings(events, new_orgs), DaySelection(date(2020, 12, 7), date(2020, 12, 7)))
+    assert warehouse.tables() == expected_tables(stream, new_organizations)
