@@ -1,4 +1,4 @@
-"""Read the two JSON exports with DuckDB and validate the records a run loads.
+"""Read the two JSON exports with DuckDB and validate every record.
 
 The files are read once, by DuckDB, into temporary tables of the connection
 (`event_batch` every event with its UTC day, `organization_batch` every
