@@ -96,7 +96,7 @@ def measure(command: list[str], environment: dict[str, str], cwd: Path) -> Measu
 
 def orgwh_command(*arguments: str) -> list[str]:
     """`orgwh <arguments>` as a user runs it, through this checkout's package."""
-    return [sys.executable, "-c", "from orgwh.cli import app; app()", *arguments]
+    return [sys.executable, "-c", "from orgwh.cli import entry_point; entry_point()", *arguments]
 
 
 def scan_command(path: Path) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 from collections.abc import Iterator
 from enum import StrEnum
@@ -284,3 +285,16 @@ def docs(
             pass
         finally:
             server.server_close()
+
+
+def entry_point() -> None:
+    """The `orgwh` command: the Typer app, minus Python's last garbage collection.
+
+    At exit, Python's final collection walks every object dbt left behind (its
+    parsed project, compiled templates): about 0.7 s of a run. Freezing them
+    first skips the walk; the operating system frees the memory all the same.
+    """
+    try:
+        app()
+    finally:
+        gc.freeze()

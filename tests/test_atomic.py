@@ -97,7 +97,13 @@ def run_in_subprocess(settings) -> subprocess.Popen:
         "ORGWH_EVENTS": str(settings.events),
         "ORGWH_ORGS": str(settings.orgs),
     }
-    command = [sys.executable, "-c", "from orgwh.cli import app; app()", "run", "-q"]
+    command = [
+        sys.executable,
+        "-c",
+        "from orgwh.cli import entry_point; entry_point()",
+        "run",
+        "-q",
+    ]
     return subprocess.Popen([*command, "--target", settings.target], env=environment)
 
 
