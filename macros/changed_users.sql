@@ -2,8 +2,7 @@
     days now, and those who had a version starting on one of them before (a
     re-delivered day may have lost that user's events). An event that started
     no version can be removed without changing any version, so no other user
-    needs rebuilding. `this` is the model being built: user_snapshot, or
-    dim_user, which holds the same versions. -#}
+    needs rebuilding. -#}
 {% macro changed_users() -%}
     select user_id from {{ ref('user_event') }}
     where event_date in (select date from {{ source('staging', 'load_day') }})

@@ -1,23 +1,8 @@
-{{ config(
-    replace_where="user_id in ({{ orgwh.changed_users() }})
-        or organization_name in ({{ orgwh.organizations_with_a_new_key() }})",
-) }}
+{{ config(materialized='view') }}
 
--- changed_users() reads the loaded days' events:
--- depends_on: {{ ref('user_event') }}
-
--- The user versions with a surrogate key and their organization's key. An
--- incremental run rebuilds the versions that user_snapshot rebuilt, and those
--- of an organization whose key changed in the latest organizations file
--- (organizations are reloaded in full on every run).
-with versions as (
-    select * from {{ ref('user_snapshot') }}
-    {% if is_incremental() %}
-    where user_id in ({{ orgwh.changed_users() }})
-        or organization_name in ({{ orgwh.organizations_with_a_new_key() }})
-    {% endif %}
-)
-
+-- The user versions with a surrogate key and their organization's key. A view:
+-- organizations are reloaded in full on every run, so a key stored with the
+-- versions would go stale; the join is cheap.
 select
     {{ orgwh.hash_fields(['versions.user_id', orgwh.timestamp_text('versions.valid_from')]) }} as user_sk,
     versions.user_id,
@@ -31,6 +16,6 @@ select
     versions.valid_to,
     versions.is_current,
     organizations.organization_key
-from versions
+from {{ ref('user_snapshot') }} as versions
 left join ({{ orgwh.organization_key_by_name() }}) as organizations
     on versions.organization_name = organizations.organization_name
