@@ -1,16 +1,14 @@
 {{ config(
     replace_where="date_calendar >= {{ orgwh.fac_user_first_rebuilt_day() }}
-        or date_calendar > (select max(event_date) from {{ ref('user_event') }})
         or organization_name in ({{ orgwh.organizations_with_a_new_key() }})",
 ) }}
 
 -- Daily users per organization: one row per (date_calendar, organization_name)
 -- from the first to the last loaded event day, where any measure is non-zero.
 -- Loading a day can change the days from it on (active users carry over), so
--- an incremental run rebuilds the days from the earliest loaded one (see
--- macros/fac_user_first_rebuilt_day.sql). A re-delivered day that empties the
--- last days ends the table earlier: the rows after the new last event day go
--- too, also those before the loaded day.
+-- an incremental run rebuilds the days from the earliest loaded one, or from
+-- earlier when the table's range grows or shrinks (see
+-- macros/fac_user_first_rebuilt_day.sql).
 with loaded_days as (
     select
         {% if is_incremental() %}
