@@ -112,18 +112,22 @@ def _copy_child(out: Path, events: Path, orgs: Path) -> None:
     """In one process: orgwh's staging into Postgres vs a bare COPY of the same rows."""
     import duckdb
 
-    from orgwh import load, postgres, staging
-    from orgwh.config import DaySelection
+    from orgwh import load, targets
+    from orgwh.config import DaySelection, Settings
+    from orgwh.targets import postgres
+
+    warehouse = targets.get(Settings.from_env(target="postgres", events=events, orgs=orgs))
+    with warehouse.begin_run() as workspace:
+        batch = workspace.read(events, orgs, DaySelection())
+        started = time.monotonic()
+        workspace.stage(batch, _today())
+        stage_seconds = time.monotonic() - started
 
     spill = Path(tempfile.mkdtemp())
     with duckdb.connect() as duck, postgres.connect() as pg:
-        batch = load.read_inputs(duck, events, orgs, DaySelection())
-        started = time.monotonic()
-        staging.stage_into_postgres(duck, pg, batch, _today(), spill)
-        stage_seconds = time.monotonic() - started
-
+        load.read_inputs(duck, events, orgs, DaySelection())
         csv_path = spill / "staged.csv"
-        duck.execute(f"copy ({staging._STAGED_EVENTS}) to '{csv_path}' (format csv, header false)")
+        duck.execute(f"copy ({load.STAGED_EVENTS}) to '{csv_path}' (format csv, header false)")
         rows = duck.execute("select count(*) from event_batch where reason is null").fetchone()[0]
         figures = {"rows": rows, "stage_into_postgres_s": round(stage_seconds, 3)}
         for column_type in ("json", "text"):

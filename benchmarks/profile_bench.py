@@ -1,7 +1,7 @@
 """Where the time of an `orgwh run` goes: process start, loading, dbt, each model's SQL.
 
-Two runs go through profile_child.py (the ordinary command line with a
-stopwatch on orgwh's phases and dbt's node events): a full build of the
+Two runs go through profile_child.py (orgwh's run with a stopwatch on the
+phases it reports, dbt's nodes among them): a full build of the
 dataset, and adding the last day to a warehouse holding the days before it.
 After each, the compiled SQL of the heavy models is run again under DuckDB's
 profiler on a copy of the warehouse, and its most expensive operators listed.
@@ -31,7 +31,7 @@ CHILD = Path(__file__).resolve().parent / "profile_child.py"
 def _profiled_run(bench, data: Dataset, *options: str) -> dict:
     with tempfile.NamedTemporaryFile(suffix=".json", dir=bench.workdir) as out:
         command = [
-            sys.executable, str(CHILD), out.name, "run", "-q",
+            sys.executable, str(CHILD), out.name,
             "--events", str(data.events), "--orgs", str(data.orgs),
             "--duckdb-path", str(bench.warehouse), *options,
         ]  # fmt: skip
@@ -40,13 +40,8 @@ def _profiled_run(bench, data: Dataset, *options: str) -> dict:
     profile["child_wall_seconds"] = round(measured.seconds, 2)
     profile["peak_rss_mb"] = round(measured.peak_rss_mb)
     profile["process_start_and_exit_seconds"] = round(
-        measured.seconds - profile["in_process_seconds"] + profile["import_orgwh_seconds"], 2
+        measured.seconds - profile["in_process_seconds"], 2
     )
-    top = {}
-    for phase in profile["phases"]:
-        top[phase["phase"]] = round(top.get(phase["phase"], 0) + phase["seconds"], 3)
-    profile["phase_totals"] = top
-    profile["nodes"] = sorted(profile["nodes"], key=lambda node: -node["seconds"])
     return profile
 
 

@@ -143,30 +143,6 @@ def _postgres(result: dict) -> list[str]:
     ]
 
 
-_DBT_PARTS = (
-    "import dbt (to its first event)",
-    "load profile, register adapter",
-    "parse (partial) and manifest",
-    "open connection, cache schemas",
-    "models",
-    "data tests",
-    "between nodes",
-    "after the last event",
-)
-
-
-def _dbt_order(item: tuple[str, float]) -> int:
-    return _DBT_PARTS.index(item[0]) if item[0] in _DBT_PARTS else len(_DBT_PARTS)
-
-
-def _in_run_order(run: dict) -> list[tuple[str, float]]:
-    """Each phase's total seconds, phases in the order they first started."""
-    first_start: dict[str, float] = {}
-    for phase in run["phases"]:
-        first_start.setdefault(phase["phase"], phase["start"])
-    return sorted(run["phase_totals"].items(), key=lambda item: first_start[item[0]])
-
-
 def _profile_run(title: str, run: dict) -> list[str]:
     lines = [
         f"### {title}",
@@ -175,16 +151,9 @@ def _profile_run(title: str, run: dict) -> list[str]:
         "",
         "| phase | seconds |",
         "|---|---|",
-        f"| python start, imports, exit | {run['process_start_and_exit_seconds']:.1f} |",
+        f"| python start and exit | {run['process_start_and_exit_seconds']:.1f} |",
     ]
-    for phase, seconds in _in_run_order(run):
-        nested = phase.startswith("read file")  # part of "read + validate"
-        lines.append(f"| {'&nbsp;&nbsp;↳ ' if nested else ''}{phase} | {seconds:.1f} |")
-        if phase == "dbt build (all)":
-            lines += [
-                f"| &nbsp;&nbsp;↳ {part} | {part_seconds:.1f} |"
-                for part, part_seconds in sorted(run.get("dbt", {}).items(), key=_dbt_order)
-            ]
+    lines += [f"| {phase} | {seconds:.1f} |" for phase, seconds in run["phase_totals"].items()]
     lines += ["", "Slowest dbt nodes:", "", "| node | seconds |", "|---|---|"]
     lines += [f"| `{node['node']}` | {node['seconds']:.2f} |" for node in run["nodes"][:8]]
     if "models_explained" in run:

@@ -4,6 +4,10 @@
     {{ return(adapter.dispatch('days_between', 'orgwh')(first_day, last_day)) }}
 {%- endmacro %}
 
+{% macro default__days_between(first_day, last_day) -%}
+    {{ orgwh.adapter_not_supported('days_between') }}
+{%- endmacro %}
+
 {% macro duckdb__days_between(first_day, last_day) -%}
     cast(unnest(generate_series(
         cast({{ first_day }} as timestamp), cast({{ last_day }} as timestamp), interval 1 day

@@ -4,6 +4,10 @@
     {{ return(adapter.dispatch('json_string', 'orgwh')(json_column, key)) }}
 {%- endmacro %}
 
+{% macro default__json_string(json_column, key) -%}
+    {{ orgwh.adapter_not_supported('json_string') }}
+{%- endmacro %}
+
 {#- json_type() is slow in DuckDB; a JSON string is a value starting with a quote -#}
 {% macro duckdb__json_string(json_column, key) -%}
     case when left(cast({{ json_column }} -> '$.{{ key }}' as varchar), 1) = '"'

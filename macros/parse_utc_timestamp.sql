@@ -1,15 +1,13 @@
-{#- SPEC 1's timestamp grammar: `YYYY-MM-DD`, a space or `T`, `HH:MM:SS`, an
-    optional fraction of 1 to 6 digits, an optional `Z` or `+HH:MM`/`-HH:MM`.
-    Returns the UTC instant as a timestamp without time zone, or null for
-    anything else (a bare date, 2021-02-30, seven fraction digits).
+{#- SPEC 1's timestamp grammar: the pattern in dbt_project.yml (which orgwh's
+    loaders use too), then a calendar check. Returns the UTC instant as a
+    timestamp without time zone, or null for anything else (a bare date,
+    2021-02-30, seven fraction digits).
 
     Built from substr/length/case and one full-match regex only, so every
     engine parses exactly alike; `text` should be a column, not an expression,
     as it is read many times. -#}
 {% macro parse_utc_timestamp(text) -%}
-    {%- set shape -%}
-        [0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,6})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?
-    {%- endset -%}
+    {%- set shape = var('utc_timestamp_pattern') -%}
     {%- set year = 'cast(substr(' ~ text ~ ', 1, 4) as integer)' -%}
     {%- set month = 'cast(substr(' ~ text ~ ', 6, 2) as integer)' -%}
     {%- set day = 'cast(substr(' ~ text ~ ', 9, 2) as integer)' -%}

@@ -5,6 +5,10 @@
     {{ return(adapter.dispatch('record_position', 'orgwh')()) }}
 {%- endmacro %}
 
+{% macro default__record_position() -%}
+    {{ orgwh.adapter_not_supported('record_position') }}
+{%- endmacro %}
+
 {% macro duckdb__record_position() -%}
     rowid
 {%- endmacro %}

@@ -3,6 +3,10 @@
     {{ return(adapter.dispatch('regexp_full_match', 'orgwh')(text, pattern)) }}
 {%- endmacro %}
 
+{% macro default__regexp_full_match(text, pattern) -%}
+    {{ orgwh.adapter_not_supported('regexp_full_match') }}
+{%- endmacro %}
+
 {% macro duckdb__regexp_full_match(text, pattern) -%}
     regexp_full_match({{ text }}, '{{ pattern }}')
 {%- endmacro %}

@@ -3,6 +3,10 @@
     {{ return(adapter.dispatch('timestamp_text', 'orgwh')(timestamp)) }}
 {%- endmacro %}
 
+{% macro default__timestamp_text(timestamp) -%}
+    {{ orgwh.adapter_not_supported('timestamp_text') }}
+{%- endmacro %}
+
 {% macro duckdb__timestamp_text(timestamp) -%}
     strftime({{ timestamp }}, '%Y-%m-%d %H:%M:%S.%f')
 {%- endmacro %}

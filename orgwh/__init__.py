@@ -1,11 +1,12 @@
-"""orgwh: a layered DuckDB (or Postgres) warehouse of organizations and user events.
+"""orgwh: a layered warehouse of organizations and user events, on DuckDB, Postgres or Spark.
 
-For analysts: `orgwh.query(sql)` returns the rows of one query (with `.df()`),
-`orgwh.connect()` a read-only connection; neither ever blocks `orgwh run`.
-Importing orgwh is light: dbt is imported only when a run needs it.
+For analysts: `orgwh.run()` builds the warehouse as `orgwh run` does,
+`orgwh.query(sql)` returns the rows of one query (with `.df()`), and
+`orgwh.connect()` a read-only connection; neither of the last two ever
+blocks a run. Importing orgwh is light: dbt is imported only when a run needs it.
 """
 
-from .api import QueryResult, connect, query
+from .api import QueryResult, connect, query, run
 from .errors import OrgwhError
 
-__all__ = ["OrgwhError", "QueryResult", "connect", "query"]
+__all__ = ["OrgwhError", "QueryResult", "connect", "query", "run"]

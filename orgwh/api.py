@@ -1,13 +1,12 @@
-"""Reading the warehouse from Python: read-only connections and one-off queries.
+"""orgwh from Python: build the warehouse, and read it without ever blocking a run.
 
-orgwh runs never write a DuckDB warehouse in place: they build on a private
-copy and rename it over the file (see duckdb_file.py). A read-only
-connection therefore never blocks a run; it keeps seeing the warehouse as it
-was when it connected, until it reconnects. `connect()` opens read-only, and
-`query()` opens, fetches and closes on every call, so a notebook never holds
-the warehouse. Postgres connections are read-only sessions, for the same
-peace of mind. Spark reads through the process's one Spark session, which
-has no read-only mode.
+`run()` is `orgwh run` as a function. `connect()` opens a read-only
+connection and `query()` opens, fetches and closes on every call, so a
+notebook never holds the warehouse: a DuckDB run builds on a private copy
+and renames it over the file, so a read-only connection keeps seeing the
+warehouse as it was when it connected, until it reconnects; Postgres
+connections are read-only sessions. Spark reads through the process's one
+Spark session, which has no read-only mode.
 """
 
 from __future__ import annotations
@@ -21,31 +20,37 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .config import Settings
-from .errors import NoWarehouse, QueryFailed, WarehouseLocked
+from . import targets
+from .config import DaySelection, Settings
+from .errors import QueryFailed
+from .pipeline import RunReport
+from .pipeline import run as run_pipeline
 
 Parameters = Sequence[Any] | Mapping[str, Any] | None
 
 
-def _connect_duckdb(path: Path):
-    import duckdb
+def run(
+    date: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    target: str = "duckdb",
+    events: str | Path | None = None,
+    orgs: str | Path | None = None,
+    duckdb_path: str | Path | None = None,
+    full_refresh: bool = False,
+) -> RunReport:
+    """Load the JSON exports and build every layer: `orgwh run` from Python.
 
-    if not path.is_file():
-        raise NoWarehouse(f"no DuckDB warehouse at {path}; build it with `orgwh run`")
-    try:
-        return duckdb.connect(str(path), read_only=True)
-    except duckdb.IOException as error:
-        raise WarehouseLocked(
-            f"{path} is open for writing in another process: {str(error).splitlines()[0]}"
-        ) from None
+    The options are the command's (`date`, or `start`/`end`, as YYYY-MM-DD;
+    unset ones come from the ORGWH_* variables, then the defaults). Returns
+    the run's report: its days, what each file held, rows per table. Raises
+    an OrgwhError subclass (InputError, UsageError, WarehouseLocked,
+    DataTestFailed, ...) and leaves the warehouse as it was.
 
-
-def _connect_postgres():
-    from . import postgres
-
-    connection = postgres.connect()
-    connection.execute("set default_transaction_read_only = on")
-    return connection
+    Example: orgwh.run(date="2020-12-08", duckdb_path="wh.duckdb").rows
+    """
+    settings = Settings.from_env(target=target, events=events, orgs=orgs, duckdb_path=duckdb_path)
+    return run_pipeline(settings, DaySelection.from_options(date, start, end), full_refresh)
 
 
 def connect(target: str = "duckdb", duckdb_path: str | Path | None = None):
@@ -57,24 +62,13 @@ def connect(target: str = "duckdb", duckdb_path: str | Path | None = None):
     blocks `orgwh run`; reconnect to see the result of a later run.
     Postgres: an autocommit psycopg connection in a read-only session, from
     the libpq variables (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE).
-    Spark: `orgwh.spark.Connection`, `execute(sql, parameters)` on this
+    Spark: a DB-API-like connection, `execute(sql, parameters)`, on this
     process's Spark session (ORGWH_SPARK_DIR), started if needed; its
     `.session` is the SparkSession. Spark has no read-only sessions.
 
     Example: with orgwh.connect() as con: con.sql("from dimensional.fac_user").df()
     """
-    return connect_to(Settings.from_env(target=target, duckdb_path=duckdb_path))
-
-
-def connect_to(settings: Settings):
-    """Open a read-only connection to the warehouse of `settings` (see `connect`)."""
-    if settings.target == "duckdb":
-        return _connect_duckdb(settings.duckdb_path.resolve())
-    if settings.target == "spark":
-        from . import spark  # pyspark is optional and slow to import
-
-        return spark.connect(settings.spark_directory)
-    return _connect_postgres()
+    return targets.get(Settings.from_env(target=target, duckdb_path=duckdb_path)).connect()
 
 
 def _first_line(error: Exception) -> str:
@@ -82,15 +76,13 @@ def _first_line(error: Exception) -> str:
     return text.splitlines()[0] if text else type(error).__name__
 
 
-def _fetch(connection, sql: str, parameters: Parameters) -> QueryResult:
-    import duckdb
-    import psycopg
-
+def fetch(target: targets.Target, connection, sql: str, parameters: Parameters = None):
+    """The rows of one query on a connection of `target`; QueryFailed with its one-line reason."""
     try:
         cursor = connection.execute(sql, parameters)
         description = cursor.description
         rows = cursor.fetchall() if description else []
-    except (duckdb.Error, psycopg.Error) as error:
+    except target.query_errors as error:
         raise QueryFailed(f"query failed: {_first_line(error)}") from None
     columns = [column[0] for column in description] if description else []
     return QueryResult(columns, [tuple(row) for row in rows])
@@ -111,8 +103,9 @@ def query(
 
     Example: orgwh.query("select * from dimensional.dim_user", target="postgres").df()
     """
-    with connect(target, duckdb_path) as connection:
-        return _fetch(connection, sql, parameters)
+    warehouse = targets.get(Settings.from_env(target=target, duckdb_path=duckdb_path))
+    with warehouse.connect() as connection:
+        return fetch(warehouse, connection, sql, parameters)
 
 
 def _text(value: Any) -> str:

@@ -15,12 +15,12 @@ from rich.console import Console
 from rich.table import Table
 
 from . import docs as docs_site
+from . import targets
 from .api import QueryResult
 from .api import query as run_query
 from .config import DaySelection, Settings
 from .errors import OrgwhError
-from .pipeline import RunReport, describe_location
-from .pipeline import clean as clean_warehouse
+from .pipeline import RunReport
 from .pipeline import run as run_pipeline
 from .status import WarehouseStatus, read_status
 
@@ -154,13 +154,12 @@ def clean(
     Example: orgwh clean --target postgres --yes
     """
     with _errors_in_one_line():
-        settings = Settings.from_env(target=target, duckdb_path=duckdb_path)
-        location = describe_location(settings)
-        if not yes and not typer.confirm(f"Drop every orgwh schema in {location}?"):
+        warehouse = targets.get(Settings.from_env(target=target, duckdb_path=duckdb_path))
+        if not yes and not typer.confirm(f"Drop every orgwh schema in {warehouse.location}?"):
             console.print("Nothing dropped.")
             return
-        clean_warehouse(settings)
-    console.print(f"Dropped the orgwh schemas in {location}.", highlight=False)
+        warehouse.clean()
+    console.print(f"Dropped the orgwh schemas in {warehouse.location}.", highlight=False)
 
 
 def _status_tables(status: WarehouseStatus) -> list[Table]:

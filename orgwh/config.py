@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -11,7 +12,6 @@ from pathlib import Path
 from .errors import UsageError
 from .project import SAMPLE_EVENTS, SAMPLE_ORGS
 
-TARGETS = ("duckdb", "postgres", "spark")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -55,19 +55,17 @@ class DaySelection:
     def is_everything(self) -> bool:
         return self.first is None and self.last is None
 
-    def days(self, present_first: date, present_last: date) -> list[date]:
-        """Every day of the selection, open bounds closed by the days present."""
-        first = self.first or present_first
-        last = self.last or present_last
+    def days(self, present: list[date]) -> list[date]:
+        """The days a run loads, given the days present in the events file (sorted).
+
+        With neither bound, every day present; otherwise every day of the
+        range, an open bound closed by the first or last day present.
+        """
+        if self.is_everything:
+            return present
+        first = self.first or (present[0] if present else self.last)
+        last = self.last or (present[-1] if present else self.first)
         return [first + timedelta(days=n) for n in range((last - first).days + 1)]
-
-
-_PATH_SETTINGS = {"events", "orgs", "duckdb_path", "temp_directory", "cache_dir", "spark_dir"}
-
-
-def _env_path(name: str, default: Path) -> Path:
-    value = os.environ.get(name)
-    return Path(value) if value else default
 
 
 def _default_cache_dir() -> Path:
@@ -75,52 +73,56 @@ def _default_cache_dir() -> Path:
     return Path(base) / "orgwh"
 
 
+def _seconds(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise UsageError(f"ORGWH_LOCK_TIMEOUT must be a number of seconds, not {text!r}") from None
+
+
+def _partitions(text: str) -> int:
+    if not text.isdigit() or int(text) == 0:
+        raise UsageError(f"ORGWH_SPARK_SHUFFLE_PARTITIONS must be a whole number, not {text!r}")
+    return int(text)
+
+
 @dataclass(frozen=True)
 class Settings:
-    """Everything a run needs to know; `Settings.from_env()` fills the defaults.
+    """Everything orgwh needs to know, for every target; `Settings.from_env()` fills it.
 
-    Environment variables: ORGWH_EVENTS, ORGWH_ORGS, ORGWH_DUCKDB_PATH,
-    ORGWH_MEMORY_LIMIT, ORGWH_TEMP_DIRECTORY, ORGWH_LOCK_TIMEOUT,
-    ORGWH_CACHE_DIR, ORGWH_SPARK_DIR; Postgres uses the libpq variables (PGHOST, ...).
+    Each default is written here and nowhere else: profiles.yml and the Spark
+    session get their values from these settings.
     """
 
     target: str = "duckdb"
     events: Path = SAMPLE_EVENTS
     orgs: Path = SAMPLE_ORGS
+    lock_timeout: float = 10.0
+    cache_dir: Path = field(default_factory=_default_cache_dir)
+    # DuckDB
     duckdb_path: Path = Path("orgwh.duckdb")
     memory_limit: str = "2GB"
     temp_directory: Path | None = None
-    lock_timeout: float = 10.0
-    cache_dir: Path = field(default_factory=_default_cache_dir)
+    # Spark (Postgres takes the libpq variables: targets/postgres.py)
     spark_dir: Path | None = None
+    spark_master: str = "local[*]"
+    spark_shuffle_partitions: int = 4
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
-        """Settings from the environment, with explicit (non-None) overrides on top."""
-        values: dict[str, object] = {
-            "events": _env_path("ORGWH_EVENTS", SAMPLE_EVENTS),
-            "orgs": _env_path("ORGWH_ORGS", SAMPLE_ORGS),
-            "duckdb_path": _env_path("ORGWH_DUCKDB_PATH", Path("orgwh.duckdb")),
-            "memory_limit": os.environ.get("ORGWH_MEMORY_LIMIT", "2GB"),
-            "cache_dir": _env_path("ORGWH_CACHE_DIR", _default_cache_dir()),
-        }
-        if os.environ.get("ORGWH_TEMP_DIRECTORY"):
-            values["temp_directory"] = Path(os.environ["ORGWH_TEMP_DIRECTORY"])
-        if os.environ.get("ORGWH_SPARK_DIR"):
-            values["spark_dir"] = Path(os.environ["ORGWH_SPARK_DIR"])
-        if os.environ.get("ORGWH_LOCK_TIMEOUT"):
-            try:
-                values["lock_timeout"] = float(os.environ["ORGWH_LOCK_TIMEOUT"])
-            except ValueError:
-                raise UsageError("ORGWH_LOCK_TIMEOUT must be a number of seconds") from None
-        values.update({key: value for key, value in overrides.items() if value is not None})
-        for key in _PATH_SETTINGS & values.keys():
-            values[key] = Path(values[key])  # type: ignore[arg-type]
-        settings = cls(**values)  # type: ignore[arg-type]
-        if settings.target not in TARGETS:
-            choices = ", ".join(TARGETS)
-            raise UsageError(f"unknown target {settings.target!r} (choose from {choices})")
-        return settings
+        """Settings from the environment (see ENVIRONMENT), explicit non-None overrides on top.
+
+        Raises UsageError naming the variable when a value cannot be read.
+        """
+        values: dict[str, object] = {}
+        for name, (variable, read) in ENVIRONMENT.items():
+            if os.environ.get(variable):
+                values[name] = read(os.environ[variable])
+        values.update({name: value for name, value in overrides.items() if value is not None})
+        for name in ("events", "orgs", "duckdb_path", "temp_directory", "cache_dir", "spark_dir"):
+            if name in values:
+                values[name] = Path(values[name])  # type: ignore[arg-type]
+        return cls(**values)  # type: ignore[arg-type]
 
     @property
     def spill_directory(self) -> Path:
@@ -131,3 +133,18 @@ class Settings:
     def spark_directory(self) -> Path:
         """The Spark target's folder: its warehouse, metastore and scratch space."""
         return (self.spark_dir or self.cache_dir / "spark").resolve()
+
+
+# The environment variable of each setting, and how its text is read.
+ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
+    "events": ("ORGWH_EVENTS", Path),
+    "orgs": ("ORGWH_ORGS", Path),
+    "lock_timeout": ("ORGWH_LOCK_TIMEOUT", _seconds),
+    "cache_dir": ("ORGWH_CACHE_DIR", Path),
+    "duckdb_path": ("ORGWH_DUCKDB_PATH", Path),
+    "memory_limit": ("ORGWH_MEMORY_LIMIT", str),
+    "temp_directory": ("ORGWH_TEMP_DIRECTORY", Path),
+    "spark_dir": ("ORGWH_SPARK_DIR", Path),
+    "spark_master": ("ORGWH_SPARK_MASTER", str),
+    "spark_shuffle_partitions": ("ORGWH_SPARK_SHUFFLE_PARTITIONS", _partitions),
+}

@@ -1,10 +1,10 @@
-"""Read the two JSON exports with DuckDB and validate every record.
+"""Read the two JSON exports with DuckDB and judge every record (validation.py's rules).
 
-The files are read once, by DuckDB, into temporary tables of the connection
-(`event_batch` every event with its UTC day, `organization_batch` every
-organization): one row per record with its position, its text and, when it
-cannot be interpreted, the reason; a run takes the events of its days. The
-writers in `staging.py` copy from these tables into a target.
+The DuckDB and Postgres targets both read their input this way. The files are
+read once, into temporary tables of a DuckDB connection: `event_batch` (every
+event with its UTC day and its reason, null when it is valid),
+`organization_batch`, and `run_day` (the days the run loads). The queries
+below select from them what each staging table receives.
 """
 
 from __future__ import annotations
@@ -12,110 +12,97 @@ from __future__ import annotations
 import contextlib
 import gzip
 import re
-from collections import Counter
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from .config import DaySelection
+from .config import DaySelection, Settings
 from .errors import InputError
+from .validation import (
+    EVENT_FIELDS,
+    NOT_JSON,
+    Batch,
+    count_records,
+    event_reason,
+    field_columns,
+    organization_reason,
+    utc_instant,
+)
 
 # Large enough for any sensible record; DuckDB's readers refuse larger ones,
 # which then fails the file as a whole rather than a record silently.
 MAX_RECORD_BYTES = 64 * 1024 * 1024
 
-EVENT_TYPES = ("User Created", "User Updated", "User Deleted")
-ATTRIBUTES = ("username", "user_email", "user_type", "organization_name", "plan_name")
-
-# SPEC 1's timestamp grammar (the same as macros/parse_utc_timestamp.sql).
-TIMESTAMP_SHAPE = (
-    "[0-9]{4}-[0-9]{2}-[0-9]{2}[ T]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
-    "([.][0-9]{1,6})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?"
-)
-
-# The grammar as a DuckDB macro: the UTC instant, or null when unparseable.
-_TIMESTAMP_MACRO = f"""
-create or replace temp macro orgwh_utc_timestamp(s) as (
-    case when regexp_full_match(s, '{TIMESTAMP_SHAPE}')
-        and substr(s, 1, 4) <> '0000'
-        and try_cast(substr(s, 1, 10) as date) is not null
-    then cast(substr(s, 1, 10) || ' ' || substr(s, 12, 8) || regexp_extract(s, '[.][0-9]+')
-              as timestamp)
-        - to_minutes(
-            case when regexp_matches(s, '[+-][0-9]{{2}}:[0-9]{{2}}$')
-                then (case when substr(s, -6, 1) = '-' then -1 else 1 end)
-                    * (cast(substr(s, -5, 2) as integer) * 60 + cast(substr(s, -2, 2) as integer))
-                else 0
-            end)
-    end
-)
+# What each staging table receives from a batch; `$events_file` and
+# `$orgs_file` name the files in staging.rejected, `$loaded_on` is the
+# run's day for staging.organization.
+STAGED_EVENTS = """
+    select date, record from event_batch
+    where reason is null and date in (select date from run_day)
+"""
+STAGED_ORGANIZATIONS = """
+    select cast($loaded_on as date), raw from organization_batch
+    where reason is null order by line_number
+"""
+REJECTED = """
+    select date, $events_file, line_number, reason, raw from event_batch
+    where reason is not null and (date is null or date in (select date from run_day))
+    union all
+    select null, $orgs_file, line_number, reason, raw from organization_batch
+    where reason is not null
 """
 
-_EVENT_FIELDS = ("id", "event_type", *ATTRIBUTES, "received_at")
 
-_AS_JSON = ", ".join(f'"{name}": "JSON"' for name in _EVENT_FIELDS)
+_STRUCT = ", ".join(f'"{name}": "JSON"' for name in EVENT_FIELDS)
 
-
-def _is_string(json_value: str) -> str:
-    return f"left({json_value}, 1) = '\"'"
-
-
-# json_transform gives SQL null for a key that is missing and for JSON null.
-_ATTRIBUTE_TYPE_CHECKS = "\n".join(
-    f"when field.{name} is not null and not {_is_string(f'field.{name}')} then 'wrong type: {name}'"
-    for name in ATTRIBUTES
+# A field of json_transform's struct (`field`) is SQL null for a missing key
+# and for JSON null alike; a JSON string is a value whose text starts with a quote.
+_FIELD_KIND = (
+    "case when left(field.{name}, 1) = '\"' then 'string' "
+    "when field.{name} is not null then 'other' end"
+)
+_FIELD_TEXT = "field.{name} ->> '$'"
+_FULL_MATCH = "regexp_full_match({text}, '{pattern}')"
+# The same of an organization's key, asked of its parsed text (`record`).
+_KEY_KIND = (
+    "case json_type(record, '$.{name}') when 'VARCHAR' then 'string' "
+    "when 'NULL' then null else 'other' end"
 )
 
-# Every record, each with the UTC day of its received_at when it has a
-# readable one, and the first reason that applies, or none. Each record goes
-# through DuckDB's JSON parser twice: once to check it is JSON, once to split
-# it into fields. A run stages the records of its days and rejects those and
-# the undated ones; the others only tell which days the file holds.
-_EVENT_BATCH = f"""
-create or replace temp table event_batch as
-with records as (
-    select line_number, raw, try_cast(raw as json) as record
-    from raw_event_records
-),
-objects as (
-    select
-        *,
-        case when regexp_matches(raw, '^\\s*\\{{') then json_transform(record, '{{{_AS_JSON}}}') end
-            as field
-    from records
-),
-fields as (
-    select
-        *,
-        field.id ->> '$' as user_id,
-        field.event_type ->> '$' as event_type,
-        orgwh_utc_timestamp(
-            case when {_is_string("field.received_at")} then field.received_at ->> '$' end
-        ) as received_at
-    from objects
-),
-judged as (
+# Each record of temp table {records} parsed by DuckDB's JSON reader.
+_PARSED = """
     select
         line_number,
         raw,
         record,
-        received_at,
-        case
-            when record is null then 'not valid JSON'
-            when field is null then 'not a JSON object'
-            when field.id is null then 'missing or empty id'
-            when not {_is_string("field.id")} then 'wrong type: id'
-            when user_id = '' then 'missing or empty id'
-            when field.event_type is not null and not {_is_string("field.event_type")}
-                then 'wrong type: event_type'
-            when event_type is null or event_type not in {EVENT_TYPES!r}
-                then 'event_type not one of {", ".join(EVENT_TYPES)}'
-            {_ATTRIBUTE_TYPE_CHECKS}
-            when received_at is null then 'received_at missing or unparseable'
-        end as reason
+        record is not null as is_json,
+        record is not null and regexp_matches(raw, '^\\s*\\{') as is_object
+    from (select line_number, raw, try_cast(raw as json) as record from {records})
+"""
+
+# Every event, with the UTC day of its received_at when it has a readable one
+# and its reason. Each record goes through DuckDB's JSON parser twice: once to
+# check it is JSON, once to split it into fields.
+_EVENT_BATCH = f"""
+create or replace temp table event_batch as
+with objects as (
+    select
+        *,
+        case when is_object then json_transform(record, '{{{_STRUCT}}}') end as field
+    from ({_PARSED.replace("{records}", "raw_event_records")})
+),
+fields as (
+    select *, {field_columns(EVENT_FIELDS, _FIELD_KIND, _FIELD_TEXT)}
+    from objects
+),
+instants as (
+    select *, {utc_instant("received_at_text", _FULL_MATCH)} as received_at
     from fields
+),
+judged as (
+    select *, {event_reason("received_at")} as reason
+    from instants
 )
 -- valid records keep their parsed JSON (the text as read), rejected ones their raw text
 select
@@ -127,41 +114,23 @@ select
 from judged
 """
 
-_ORGANIZATION_BATCH = """
+_ORGANIZATION_BATCH = f"""
 create or replace temp table organization_batch as
-with records as (
-    select line_number, raw, json_valid(raw) as is_json from raw_organization_records
+select line_number, raw, {organization_reason()} as reason, cast(null as date) as date
+from (
+    select *, {field_columns(["organization_key"], _KEY_KIND, "null")}
+    from ({_PARSED.replace("{records}", "raw_organization_records")})
 )
-select
-    line_number,
-    raw,
-    case
-        when not is_json then 'not valid JSON'
-        when not regexp_matches(raw, '^\\s*\\{') then 'not a JSON object'
-        when json_type(raw, '$.organization_key') is distinct from 'VARCHAR'
-            then 'organization_key missing or not a string'
-    end as reason
-from records
 """
 
 
-@dataclass
-class FileCounts:
-    """What one input file held: records read, staged and rejected (by reason)."""
-
-    path: Path
-    read: int = 0
-    staged: int = 0
-    rejected: Counter[str] = field(default_factory=Counter)
-
-
-@dataclass
-class Batch:
-    """The validated contents of one run's input files, held in DuckDB temp tables."""
-
-    events: FileCounts
-    organizations: FileCounts
-    days: list[date]
+def duckdb_config(settings: Settings) -> dict[str, str]:
+    """DuckDB settings that bound its memory, spilling to disk beyond the limit."""
+    settings.spill_directory.mkdir(parents=True, exist_ok=True)
+    return {
+        "memory_limit": settings.memory_limit,
+        "temp_directory": str(settings.spill_directory),
+    }
 
 
 def _is_gzip(path: Path) -> bool:
@@ -266,17 +235,23 @@ def _describe(error: duckdb.Error) -> str:
     return f"not a readable JSON file ({detail[0].lower()}{detail[1:]})"
 
 
-def _check_some_json(con: duckdb.DuckDBPyConnection, invalid_json: str, path: Path) -> None:
-    """A file none of whose lines is JSON is not an export with bad lines: refuse it."""
-    records, invalid = con.execute(invalid_json).fetchone()
-    if records and records == invalid:
+def _judged(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> list[tuple]:
+    """(reason, day, records) of a batch table; a file with no JSON record at all is refused.
+
+    A newline-delimited file none of whose lines is JSON is not an export with
+    bad lines but some other file (SPEC 2): it fails as a whole.
+    """
+    judged = con.execute(f"select reason, date, count(*) from {table} group by all").fetchall()
+    records = sum(number for _reason, _day, number in judged)
+    if records and records == sum(n for reason, _day, n in judged if reason == NOT_JSON):
         raise InputError(f"{path}: not JSON (no line of it is a JSON value)")
+    return judged
 
 
 def read_inputs(
     con: duckdb.DuckDBPyConnection, events: Path, orgs: Path, selection: DaySelection
 ) -> Batch:
-    """Read and validate both files into temp tables of `con`; count what they hold.
+    """Read and judge both files into temp tables of `con`; count what they hold.
 
     Raises InputError, naming the file, when a file is unreadable as a whole.
     Leaves temp tables `event_batch` (every event, with its day),
@@ -286,55 +261,20 @@ def read_inputs(
     # refuses to touch the setting, which then does not matter either
     with contextlib.suppress(duckdb.Error):
         con.execute("set enable_progress_bar = false")
-    con.execute(_TIMESTAMP_MACRO)
     _read_records(con, events, "raw_event_records")
     _read_records(con, orgs, "raw_organization_records")
     con.execute(_EVENT_BATCH)
     con.execute("drop table raw_event_records")
     con.execute(_ORGANIZATION_BATCH)
-    _check_some_json(
-        con,
-        "select count(*), count(*) filter (where reason = 'not valid JSON') from event_batch",
-        events,
-    )
-    _check_some_json(
-        con,
-        "select count(*), count(*) filter (where reason = 'not valid JSON') "
-        "from organization_batch",
-        orgs,
-    )
+    judged_events = _judged(con, "event_batch", events)
+    judged_organizations = _judged(con, "organization_batch", orgs)
 
-    present = con.execute("select min(date), max(date) from event_batch").fetchone()
-    if selection.is_everything:
-        con.execute(
-            "create or replace temp table run_day as "
-            "select distinct date from event_batch where date is not null"
-        )
-    else:
-        first, last = present if present[0] is not None else (selection.first, selection.last)
-        days = selection.days(first or last, last or first)
-        con.execute("create or replace temp table run_day (date date)")
-        con.executemany("insert into run_day values (?)", [[day] for day in days])
-    days = [row[0] for row in con.execute("select date from run_day order by date").fetchall()]
-
+    present = sorted({day for _reason, day, _n in judged_events if day is not None})
+    days = selection.days(present)
+    con.execute("create or replace temp table run_day (date date)")
+    con.executemany("insert into run_day values (?)", [[day] for day in days])
     return Batch(
-        events=_count(
-            con, "event_batch", events, "date is null or date in (select date from run_day)"
-        ),
-        organizations=_count(con, "organization_batch", orgs, "true"),
+        events=count_records(events, judged_events, days),
+        organizations=count_records(orgs, judged_organizations),
         days=days,
     )
-
-
-def _count(con: duckdb.DuckDBPyConnection, table: str, path: Path, in_run: str) -> FileCounts:
-    counts = FileCounts(path=path)
-    rows = con.execute(
-        f"select reason, count(*) from {table} where {in_run} group by reason"
-    ).fetchall()
-    for reason, number in rows:
-        counts.read += number
-        if reason is None:
-            counts.staged += number
-        else:
-            counts.rejected[reason] = number
-    return counts

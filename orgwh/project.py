@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import yaml
+
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 # A wheel carries the project in orgwh/project/; a checkout (or an editable
@@ -13,3 +15,9 @@ PROJECT_DIR = (
 )
 SAMPLE_EVENTS = PROJECT_DIR / "data" / "events_sample.json"
 SAMPLE_ORGS = PROJECT_DIR / "data" / "orgs_sample.json"
+
+# SPEC 1's timestamp grammar, as a regular expression: the dbt project declares
+# it once (its parse_utc_timestamp macro uses it) and the loaders read it here.
+UTC_TIMESTAMP_PATTERN: str = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"][
+    "utc_timestamp_pattern"
+]

@@ -5,16 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from .api import connect_to
+from . import targets
 from .config import Settings
 from .errors import NoWarehouse
-from .pipeline import TABLES, describe_location
+from .layers import TABLES
 
 # Read through the connection, whose placeholders differ per engine: no parameters.
-_EXISTING_TABLES = """
-    select table_schema || '.' || table_name from information_schema.tables
-    where table_schema in ('staging', 'historical', 'snapshots', 'dimensional')
-"""
 _EVENTS_PER_DAY = "select date, count(*) from staging.event group by date order by date"
 _REJECTED_BY_REASON = """
     select reason, count(*) from staging.rejected group by reason order by count(*) desc, reason
@@ -82,24 +78,16 @@ def _rows(connection, sql: str) -> list[tuple]:
     return [tuple(row) for row in connection.execute(sql).fetchall()]
 
 
-def _existing_tables(connection, target: str) -> set[str]:
-    """The warehouse's tables that exist, as `schema.table`."""
-    if target == "spark":  # no information_schema in Spark's session catalog
-        return connection.existing_tables((*TABLES, "staging.run_log"))
-    return {name for (name,) in _rows(connection, _EXISTING_TABLES)}
-
-
 def read_status(settings: Settings, runs: int = 5) -> WarehouseStatus:
     """Read the status of the warehouse `settings` point at, read-only.
 
     Raises NoWarehouse when nothing has been loaded there yet.
     """
-    with connect_to(settings) as connection:
-        existing = _existing_tables(connection, settings.target)
+    target = targets.get(settings)
+    with target.connect() as connection:
+        existing = target.existing_tables(connection)
         if "staging.event" not in existing:
-            raise NoWarehouse(
-                f"nothing loaded in {describe_location(settings)} yet; build it with `orgwh run`"
-            )
+            raise NoWarehouse(f"nothing loaded in {target.location} yet; build it with `orgwh run`")
         rows = {
             table: _rows(connection, f"select count(*) from {table}")[0][0]
             for table in TABLES
@@ -111,7 +99,7 @@ def read_status(settings: Settings, runs: int = 5) -> WarehouseStatus:
             else []
         )
         return WarehouseStatus(
-            target=settings.target,
+            target=target.name,
             events_per_day=_rows(connection, _EVENTS_PER_DAY),
             rows=rows,
             rejected=_rows(connection, _REJECTED_BY_REASON),

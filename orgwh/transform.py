@@ -8,9 +8,13 @@ import os
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import BuildFailed, DataTestFailed
 from .project import PROJECT_DIR
+
+if TYPE_CHECKING:
+    from .targets import Target
 
 Progress = Callable[[str], None]
 
@@ -49,19 +53,6 @@ def _progress_callback(on_progress: Progress | None):
     return callback
 
 
-def _release_duckdb() -> None:
-    """Close the DuckDB database dbt-duckdb keeps open in this process.
-
-    dbt-duckdb caches one database per process for reuse; orgwh renames the
-    file it built, so the cached handle must go before the next run opens it.
-    """
-    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-
-    if DuckDBConnectionManager._ENV is not None:
-        DuckDBConnectionManager._ENV.close()
-    DuckDBConnectionManager.close_all_connections()
-
-
 def start_importing_dbt() -> None:
     """Import dbt in a background thread, while the run reads its input.
 
@@ -79,24 +70,23 @@ def _import_dbt() -> None:
 
 def invoke_dbt(
     command: list[str],
-    target: str,
+    target: Target,
     environment: Mapping[str, str],
-    cache_dir: Path,
     on_progress: Progress | None = None,
 ):
-    """Run one dbt command against the bundled project; return dbt's result.
+    """Run one dbt command against the bundled project on `target`; return dbt's result.
 
     `environment` holds the connection settings that profiles.yml reads.
     Raises BuildFailed when dbt itself fails (not for failed tests).
     """
     from dbt.cli.main import dbtRunner  # dbt takes seconds to import: only when needed
 
-    state_dir = dbt_state_dir(cache_dir, target, environment)
+    state_dir = dbt_state_dir(target.settings.cache_dir, target.name, environment)
     arguments = [
         *command,
         "--project-dir", str(PROJECT_DIR),
         "--profiles-dir", str(PROJECT_DIR),
-        "--target", target,
+        "--target", target.name,
         "--target-path", str(state_dir),
         "--log-path", str(state_dir / "logs"),
         "--log-level", "none",
@@ -106,7 +96,7 @@ def invoke_dbt(
         try:
             result = dbtRunner(callbacks=[_progress_callback(on_progress)]).invoke(arguments)
         finally:
-            _release_duckdb()
+            target.release_dbt()
     if result.exception is not None:
         details = " ".join(line.strip() for line in str(result.exception).strip().splitlines())
         raise BuildFailed(f"dbt failed: {details}")
@@ -114,9 +104,8 @@ def invoke_dbt(
 
 
 def build(
-    target: str,
+    target: Target,
     environment: Mapping[str, str],
-    cache_dir: Path,
     full_refresh: bool = False,
     on_progress: Progress | None = None,
 ) -> None:
@@ -131,7 +120,7 @@ def build(
     command = ["build", "--exclude", "test_type:unit", "--no-write-json"]
     if full_refresh:
         command.append("--full-refresh")
-    result = invoke_dbt(command, target, environment, cache_dir, on_progress)
+    result = invoke_dbt(command, target, environment, on_progress)
     if result.success:
         return
     failed_tests, failed_models = [], []

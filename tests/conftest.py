@@ -217,11 +217,11 @@ class SparkWarehouse:
     """
 
     def __init__(self, directory: Path, cache_dir: Path) -> None:
-        from orgwh import spark
+        from orgwh.targets import spark
 
         self.directory = directory.resolve()
         self.cache_dir = cache_dir
-        self.session = spark.session(self.directory)
+        self.session = spark.session(self.settings(SAMPLE_EVENTS, SAMPLE_ORGS))
 
     def settings(self, events: Path, orgs: Path) -> Settings:
         return Settings.from_env(

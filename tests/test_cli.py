@@ -55,7 +55,8 @@ def test_usage_and_input_errors_exit_2_with_one_line(orgwh, arguments, message):
 
 
 def test_a_broken_file_is_named_and_nothing_changes(orgwh, duckdb_warehouse, tmp_path):
-    assert orgwh("run", "--quiet").exit_code == 0
+    first = orgwh("run", "--quiet")
+    assert first.exit_code == 0, first.stderr
     before = duckdb_warehouse.path.read_bytes()
     broken = tmp_path / "events.json"
     broken.write_text('[{"id": "a", "event_type": "User Created"},\n {"id": ')

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from orgwh import transform
+from orgwh import targets, transform
 from orgwh.pipeline import run
 from orgwh.project import SAMPLE_EVENTS, SAMPLE_ORGS
 
@@ -10,11 +10,9 @@ from orgwh.project import SAMPLE_EVENTS, SAMPLE_ORGS
 def test_the_models_unit_tests_pass(duckdb_warehouse):
     settings = duckdb_warehouse.settings(SAMPLE_EVENTS, SAMPLE_ORGS)
     run(settings)  # unit tests read the column types of the models' inputs
+    duckdb = targets.get(settings)
     result = transform.invoke_dbt(
-        ["test", "--select", "test_type:unit"],
-        "duckdb",
-        {"ORGWH_DBT_DUCKDB_PATH": str(duckdb_warehouse.path)},
-        duckdb_warehouse.cache_dir,
+        ["test", "--select", "test_type:unit"], duckdb, duckdb.dbt_environment(duckdb.path)
     )
     outcomes = {r.node.name: str(r.status) for r in result.result.results}
     assert outcomes == {

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from orgwh import postgres
 from orgwh.errors import ConnectionFailed, WarehouseLocked
-from orgwh.pipeline import TABLES, run
+from orgwh.layers import TABLES
+from orgwh.pipeline import run
 from orgwh.project import SAMPLE_EVENTS, SAMPLE_ORGS
+from orgwh.targets import postgres
 
 
 def test_the_sample_gives_the_same_rows_on_postgres_and_duckdb(
@@ -64,7 +65,7 @@ def test_an_unreachable_server_is_named_in_one_line(monkeypatch):
 def test_a_second_run_on_postgres_waits_then_fails_clearly(postgres_warehouse):
     settings = postgres_warehouse.settings(SAMPLE_EVENTS, SAMPLE_ORGS, lock_timeout=0.5)
     with postgres.connect() as first_run:  # holds the lock a run takes
-        first_run.execute("select pg_advisory_lock(%s)", [postgres._RUN_LOCK_KEY])
+        first_run.execute("select pg_advisory_lock(%s)", [postgres.RUN_LOCK_KEY])
         with pytest.raises(WarehouseLocked) as failure:
             run(settings)
     assert str(failure.value) == (

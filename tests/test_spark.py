@@ -26,7 +26,8 @@ from typer.testing import CliRunner
 
 from orgwh.cli import app
 from orgwh.config import DaySelection, Settings
-from orgwh.pipeline import SCHEMAS, TABLES, run
+from orgwh.layers import SCHEMAS, TABLES
+from orgwh.pipeline import run
 from orgwh.project import SAMPLE_EVENTS, SAMPLE_ORGS
 from orgwh.status import read_status
 

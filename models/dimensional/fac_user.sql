@@ -1,5 +1,5 @@
 {{ config(
-    replace_where="date_calendar >= {{ orgwh.fac_user_first_rebuilt_day() }}
+    rebuild_where="date_calendar >= {{ orgwh.fac_user_first_rebuilt_day() }}
         or organization_name in ({{ orgwh.organizations_with_a_new_key() }})",
 ) }}
 

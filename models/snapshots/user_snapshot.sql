@@ -1,4 +1,4 @@
-{{ config(replace_where="user_id in ({{ orgwh.changed_users() }})") }}
+{{ config(rebuild_where="user_id in ({{ orgwh.changed_users() }})") }}
 
 -- One row per version of a user (SCD type 2), built from the whole of each
 -- user's event history rather than by comparing a new batch with the current

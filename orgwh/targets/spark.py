@@ -1,0 +1,476 @@
+"""The Spark target: one Spark session per process, and a reader that reads the JSON with Spark.
+
+Spark reads both files itself (no DuckDB on this path, so the input can be
+bigger than one machine) and judges them with validation.py's rules: the
+same reasons, the same timestamp grammar, the same line numbers. The dbt
+adapter (dbt-spark, `method: session`) runs in the same process and picks up
+the session started here, so the reader and the models share one session,
+one warehouse and one metastore.
+
+Layout of the Spark folder (`Settings.spark_directory`):
+
+    warehouse/      the tables, as parquet files (spark.sql.warehouse.dir)
+    metastore_db/   the embedded Derby metastore that names them
+    tmp/            Spark's scratch space; derby.log and log4j2.properties
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .. import staging, validation
+from ..config import DaySelection, Settings
+from ..errors import InputError, NoWarehouse, UsageError
+from ..layers import TABLES
+from ..load import input_layout
+from . import Target, Workspace
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+_LOG4J = """\
+rootLogger.level = fatal
+rootLogger.appenderRef.stderr.ref = console
+appender.console.type = Console
+appender.console.name = console
+appender.console.target = SYSTEM_ERR
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = %d{HH:mm:ss} %p %c{1}: %m%n
+"""
+
+
+def session_config(settings: Settings) -> dict[str, str]:
+    """The Spark settings of an orgwh session; dbt reuses the session, so they hold for it too.
+
+    Every file Spark writes goes under the Spark folder; times are UTC and a
+    `timestamp` is a timestamp without time zone, as SPEC 4 wants.
+    """
+    spark_dir = settings.spark_directory
+    return {
+        "spark.master": settings.spark_master,
+        "spark.sql.warehouse.dir": str(spark_dir / "warehouse"),
+        "spark.hadoop.javax.jdo.option.ConnectionURL": (
+            f"jdbc:derby:;databaseName={spark_dir / 'metastore_db'};create=true"
+        ),
+        "spark.driver.extraJavaOptions": (
+            f"-Dderby.system.home={spark_dir / 'tmp'}"
+            f" -Dlog4j.configurationFile={spark_dir / 'tmp' / 'log4j2.properties'}"
+        ),
+        "spark.local.dir": str(spark_dir / "tmp"),
+        "spark.sql.session.timeZone": "UTC",
+        "spark.sql.timestampType": "TIMESTAMP_NTZ",
+        "spark.sql.sources.partitionOverwriteMode": "dynamic",
+        "spark.sql.variant.allowDuplicateKeys": "true",
+        "spark.sql.shuffle.partitions": str(settings.spark_shuffle_partitions),
+        "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
+    }
+
+
+def session(settings: Settings) -> SparkSession:
+    """The process's Spark session on the warehouse in the Spark folder, started if needed.
+
+    A process holds one session for good, so a second warehouse folder in one
+    process is refused.
+    """
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise UsageError(
+            "the spark target needs pyspark and dbt-spark: pip install 'orgwh[spark]'"
+        ) from None
+    spark_dir = settings.spark_directory
+    # pyspark logs every failed query's context; orgwh reports errors itself.
+    logging.getLogger("SQLQueryContextLogger").setLevel(logging.CRITICAL)
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        running = active.conf.get("spark.sql.warehouse.dir").removeprefix("file:")
+        if Path(running) != spark_dir / "warehouse":
+            raise UsageError(
+                f"this process already runs Spark on {running}; "
+                f"start a new process to use {spark_dir}"
+            )
+        return active
+    (spark_dir / "tmp").mkdir(parents=True, exist_ok=True)
+    (spark_dir / "tmp" / "log4j2.properties").write_text(_LOG4J)
+    builder = SparkSession.builder.appName("orgwh").enableHiveSupport()
+    for key, value in session_config(settings).items():
+        builder = builder.config(key, value)
+    return builder.getOrCreate()
+
+
+def _spark_errors() -> tuple[type[Exception], ...]:
+    from py4j.protocol import Py4JJavaError
+    from pyspark.errors import PySparkException
+
+    return (PySparkException, Py4JJavaError)
+
+
+@contextlib.contextmanager
+def _reading(path: Path) -> Iterator[None]:
+    """Turn Spark's errors while reading `path` into one-line InputErrors."""
+    try:
+        yield
+    except _spark_errors() as error:
+        lines = [line for line in str(error).splitlines() if line.strip()]
+        cause = next((line for line in lines if "Exception:" in line), lines[0] if lines else "")
+        raise InputError(f"{path}: cannot be read ({cause.strip()[:200]})") from None
+
+
+def _spark_path(path: Path, compressed: bool, work: Path, name: str) -> str:
+    """A path Spark reads as `path`: a link whose name tells Spark whether to gunzip.
+
+    Spark decides compression by the file name and treats names with
+    glob characters or a leading `_` or `.` specially; the link avoids all that.
+    """
+    link = work / (f"{name}.json.gz" if compressed else f"{name}.json")
+    link.unlink(missing_ok=True)
+    link.symlink_to(path.resolve())
+    return str(link)
+
+
+def _array_records(spark: SparkSession, path: Path, source: str) -> DataFrame:
+    """(line_number, raw) of each element of a JSON array: its 1-based position, its JSON.
+
+    The file is one value, read whole (`wholetext`) and split by from_json
+    into variants; `raw` is each element written back as compact JSON.
+    """
+    from pyspark.sql import functions as F
+
+    parsed = (
+        spark.read.text(source, wholetext=True)
+        .select(
+            F.is_valid_utf8("value").alias("is_utf8"),
+            F.col("value").rlike(r"\]\s*\z").alias("is_closed"),
+            F.from_json("value", "array<variant>").alias("elements"),
+        )
+        .cache()
+    )
+    with _reading(path):
+        checks = parsed.select("is_utf8", "is_closed", "elements").collect()
+    for is_utf8, is_closed, elements in checks:
+        if not is_utf8:
+            raise InputError(f"{path}: not UTF-8 text")
+        if elements is None or not is_closed:
+            raise InputError(f"{path}: not readable as JSON: malformed or truncated array")
+    parsed.createOrReplaceTempView("orgwh_parsed_array")
+    return spark.sql(
+        """
+        select cast(position + 1 as bigint) as line_number, to_json(element) as raw
+        from orgwh_parsed_array
+        lateral view posexplode(elements) as position, element
+        """
+    )
+
+
+def _line_records(spark: SparkSession, path: Path, source: str) -> DataFrame:
+    """(line_number, raw) of each non-blank line of a newline-delimited file.
+
+    A line's number is its position in the file: each partition of the text
+    file is a contiguous run of lines, in file order, so the number is the
+    lines of earlier partitions plus the position within the partition.
+    """
+    from pyspark.sql import functions as F
+
+    lines = (
+        spark.read.text(source, lineSep="\n")
+        .select(
+            F.spark_partition_id().alias("part"),
+            F.monotonically_increasing_id().alias("id"),
+            F.col("value").alias("raw"),
+        )
+        .cache()
+    )
+    with _reading(path):
+        parts = lines.groupBy("part").agg(
+            F.count("*").alias("lines"),
+            F.min("id").alias("first_id"),
+            F.min(F.is_valid_utf8("raw")).alias("is_utf8"),
+        )
+        summary = sorted(parts.collect())
+    if any(row.is_utf8 is False for row in summary):
+        raise InputError(f"{path}: not UTF-8 text")
+    offsets, before = [], 0
+    for row in summary:
+        offsets.append((row.part, before - row.first_id + 1))
+        before += row.lines
+    offset = spark.createDataFrame(offsets or [(0, 0)], "part int, offset bigint")
+    return (
+        lines.join(F.broadcast(offset), "part")
+        .where(~F.col("raw").rlike("^[ \t\r\n\f]*$"))
+        .select((F.col("id") + F.col("offset")).alias("line_number"), "raw")
+    )
+
+
+def _records(spark: SparkSession, path: Path, work: Path, name: str) -> DataFrame:
+    """Every record of `path` with its line number and raw text."""
+    layout = input_layout(path)
+    source = _spark_path(path, layout.compressed, work, name)
+    if layout.is_array:
+        return _array_records(spark, path, source)
+    return _line_records(spark, path, source)
+
+
+# A field of a record parsed into a VARIANT (`document`): schema_of_variant
+# says STRING for a string, VOID for JSON null, and null for a missing field.
+# Java's `$` also matches before a final line break; (?!(?s:.)) is the very end.
+_FIELD_KIND = """case schema_of_variant(variant_get(document, '$.{name}'))
+    when 'STRING' then 'string' when 'VOID' then null else 'other' end"""
+_FIELD_TEXT = "variant_get(document, '$.{name}', 'string')"
+_FULL_MATCH = "({text} rlike '^(?:{pattern})(?!(?s:.))')"
+_PARSED = """
+    select
+        line_number,
+        raw,
+        document,
+        document is not null as is_json,
+        coalesce(schema_of_variant(document) like 'OBJECT%', false) as is_object
+    from (select line_number, raw, try_parse_json(raw) as document from {records})
+"""
+
+_EVENT_BATCH = f"""
+with fields as (
+    select *, {validation.field_columns(validation.EVENT_FIELDS, _FIELD_KIND, _FIELD_TEXT)}
+    from ({_PARSED.replace("{records}", "orgwh_event_records")})
+),
+instants as (
+    select *, {validation.utc_instant("received_at_text", _FULL_MATCH)} as received_at
+    from fields
+)
+select
+    line_number,
+    raw,
+    {validation.event_reason("received_at")} as reason,
+    cast(received_at as date) as date
+from instants
+"""
+
+_ORGANIZATION_BATCH = f"""
+select line_number, raw, {validation.organization_reason()} as reason, cast(null as date) as date
+from (
+    select *, {validation.field_columns(["organization_key"], _FIELD_KIND, _FIELD_TEXT)}
+    from ({_PARSED.replace("{records}", "orgwh_organization_records")})
+)
+"""
+
+
+def _judged(frame: DataFrame, path: Path) -> list[tuple[str | None, date | None, int]]:
+    """(reason, date, records) of a batch, in one Spark job."""
+    with _reading(path):
+        return [tuple(row) for row in frame.groupBy("reason", "date").count().collect()]
+
+
+class SparkWorkspace(Workspace):
+    """A run in the process's Spark session; `work` holds links to the input files."""
+
+    target: SparkTarget
+
+    def __init__(self, target: SparkTarget, spark: SparkSession, work: Path) -> None:
+        super().__init__(target)
+        self.spark = spark
+        self.work = work
+        self._events: DataFrame | None = None
+        self._organizations: DataFrame | None = None
+        self._staged_days: set[date] = set()
+
+    def read(self, events: Path, orgs: Path, selection: DaySelection) -> validation.Batch:
+        spark = self.spark
+        _records(spark, events, self.work, "events").createOrReplaceTempView("orgwh_event_records")
+        _records(spark, orgs, self.work, "organizations").createOrReplaceTempView(
+            "orgwh_organization_records"
+        )
+        self._events = spark.sql(_EVENT_BATCH).cache()
+        self._organizations = spark.sql(_ORGANIZATION_BATCH).cache()
+        judged_events = _judged(self._events, events)
+        judged_organizations = _judged(self._organizations, orgs)
+        present = sorted({day for _reason, day, _n in judged_events if day is not None})
+        days = selection.days(present)
+        self._staged_days = {day for reason, day, _n in judged_events if reason is None}
+        return validation.Batch(
+            events=validation.count_records(events, judged_events, days),
+            organizations=validation.count_records(orgs, judged_organizations),
+            days=days,
+        )
+
+    def stage(self, batch: validation.Batch, loaded_on: date) -> None:
+        """Each staging table is replaced by one statement: Spark has no transactions over tables.
+
+        A run that fails later leaves its days in staging.load_day, so the
+        next run builds them.
+        """
+        from pyspark.sql import functions as F
+
+        assert self._events is not None and self._organizations is not None, "read() first"
+        spark = self.spark
+        if not spark.catalog.tableExists("staging.load_day"):
+            for statement in staging.create_statements(self.target):
+                spark.sql(statement)
+        days = staging.day_literals(batch)
+
+        # staging.event: dynamic partition overwrite replaces the days that have
+        # records; a run day left without any loses its partition.
+        self._events.where(f"reason is null and date in ({days})").createOrReplaceTempView(
+            "orgwh_staged_events"
+        )
+        spark.sql(
+            "insert overwrite table staging.event partition (date) "
+            "select raw, date from orgwh_staged_events"
+        )
+        existing = {
+            date.fromisoformat(row[0].removeprefix("date="))
+            for row in spark.sql("show partitions staging.event").collect()
+        }
+        emptied = sorted((existing & set(batch.days)) - self._staged_days)
+        if emptied:
+            partitions = ", ".join(f"partition (date = date'{day}')" for day in emptied)
+            spark.sql(f"alter table staging.event drop if exists {partitions}")
+
+        # staging.organization: one file, in the order of the input file, so that
+        # record_position() (the row's place in that file) means "file order".
+        (
+            self._organizations.where("reason is null")
+            .repartition(1)
+            .sortWithinPartitions("line_number")
+            .select(F.lit(loaded_on).alias("date"), F.col("raw").alias("json_content"))
+            .write.insertInto("staging.organization", overwrite=True)
+        )
+
+        # staging.rejected: without DELETE, the kept rows and the new ones go to a
+        # scratch table first (Spark cannot overwrite a table it is reading).
+        self._events.createOrReplaceTempView("orgwh_event_batch")
+        self._organizations.createOrReplaceTempView("orgwh_organization_batch")
+        events_file = self.target.quote(staging.source_file(batch.events.path))
+        orgs_file = self.target.quote(staging.source_file(batch.organizations.path))
+        spark.sql("drop table if exists staging.rejected__next")
+        spark.sql(
+            f"""
+            create table staging.rejected__next using parquet as
+            select * from staging.rejected
+            where not ({staging.replaced_rejections(self.target, batch)})
+            union all
+            select date, {events_file}, line_number, reason, raw from orgwh_event_batch
+            where reason is not null and (date is null or date in ({days}))
+            union all
+            select date, {orgs_file}, line_number, reason, raw from orgwh_organization_batch
+            where reason is not null
+            """
+        )
+        spark.sql("insert overwrite table staging.rejected select * from staging.rejected__next")
+        spark.sql("drop table staging.rejected__next")
+        if batch.days:
+            spark.sql(staging.add_pending_days(batch))
+
+    def execute(self, sql: str, parameters: Sequence[Any] = ()) -> list[tuple]:
+        return [tuple(row) for row in self.spark.sql(sql, args=list(parameters)).collect()]
+
+    def dbt_environment(self) -> dict[str, str]:
+        return {}  # dbt-spark's session method picks up the session this run started
+
+    def finish(self, run_log_row: Mapping[str, Any]) -> None:
+        super().finish(run_log_row)
+        self._events.unpersist()
+        self._organizations.unpersist()
+
+
+class Connection:
+    """The process's Spark session behind what orgwh reads a warehouse with (DB-API style).
+
+    `execute(sql, parameters)` runs one statement (`?` or `:name`
+    placeholders) and fetches its rows; `.description` and `.fetchall()`
+    then give them. Spark has no read-only session: a statement that
+    writes, writes. Closing it leaves the session running for the process.
+    """
+
+    def __init__(self, spark: SparkSession) -> None:
+        self.session = spark
+        self.description: list[tuple] | None = None
+        self._rows: list[tuple] = []
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(self, *_exception) -> None:
+        """Nothing to close: the session serves the process until it ends."""
+
+    def execute(self, sql: str, parameters=None) -> Connection:
+        """Run `sql` and fetch its rows."""
+        if parameters is not None:  # pyspark takes a list or a dict
+            parameters = dict(parameters) if isinstance(parameters, Mapping) else list(parameters)
+        frame = self.session.sql(sql, args=parameters)
+        self._rows = [tuple(row) for row in frame.collect()]
+        self.description = [(name,) for name in frame.columns] or None
+        return self
+
+    def fetchall(self) -> list[tuple]:
+        return self._rows
+
+
+class SparkTarget(Target):
+    """A warehouse of parquet tables named by a metastore, built by Spark."""
+
+    name = "spark"
+    type_names = {"text": "string", "json": "string"}
+
+    @property
+    def directory(self) -> Path:
+        return self.settings.spark_directory
+
+    @property
+    def location(self) -> str:
+        return str(self.directory)
+
+    @contextlib.contextmanager
+    def begin_run(self) -> Iterator[SparkWorkspace]:
+        spark = session(self.settings)
+        with tempfile.TemporaryDirectory(dir=self.directory / "tmp") as work:
+            yield SparkWorkspace(self, spark, Path(work))
+
+    def has_warehouse(self) -> bool:
+        """Whether a run has ever used the Spark folder: its metastore exists."""
+        return (self.directory / "metastore_db").is_dir()
+
+    def connect(self) -> Connection:
+        """A Connection on the process's Spark session; without a metastore, NoWarehouse.
+
+        No Spark is started when there is nothing to read.
+        """
+        if not self.has_warehouse():
+            raise NoWarehouse(
+                f"no Spark warehouse in {self.directory}; build it with `orgwh run --target spark`"
+            )
+        return Connection(session(self.settings))
+
+    @property
+    def query_errors(self) -> tuple[type[Exception], ...]:
+        return _spark_errors()
+
+    def documentation_environment(self, scratch: Path) -> dict[str, str]:
+        self.connect()  # NoWarehouse, or the session dbt's docs then use
+        return {}
+
+    def existing_tables(self, connection: Connection) -> set[str]:
+        """Spark's session catalog has no information_schema: ask the catalog."""
+        return {
+            table
+            for table in (*TABLES, "staging.run_log")
+            if connection.session.catalog.tableExists(table)
+        }
+
+    def quote(self, text: str) -> str:
+        """Spark string literals treat a backslash as an escape, too."""
+        return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+    def create_table(
+        self, table: str, columns: Mapping[str, str], partitioned_by: str | None = None
+    ) -> str:
+        partitioning = f" partitioned by ({partitioned_by})" if partitioned_by else ""
+        return f"{super().create_table(table, columns)} using parquet{partitioning}"
+
+    def empty_table(self, table: str) -> str:
+        return f"truncate table {table}"
