@@ -1,4 +1,8 @@
-"""The dbt unit tests declared beside the models pass (SCD2 versions, fact day boundaries)."""
+"""The dbt unit tests declared beside the models pass.
+
+They cover the SCD2 versions, the fact's day boundaries, and what an
+incremental run (`is_incremental: true`) selects again.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ def test_the_models_unit_tests_pass(duckdb_warehouse):
     )
     outcomes = {r.node.name: str(r.status) for r in result.result.results}
     assert outcomes == {
+        "user_event_rebuilds_only_the_loaded_days": "pass",
         "user_snapshot_versions_follow_spec_4": "pass",
         "fac_user_day_boundaries_and_deletions": "pass",
     }
