@@ -24,5 +24,6 @@ def test_the_models_unit_tests_pass(duckdb_warehouse):
     assert outcomes == {
         "user_event_rebuilds_only_the_loaded_days": "pass",
         "user_snapshot_versions_follow_spec_4": "pass",
+        "user_snapshot_rebuilds_the_users_a_loaded_day_can_change": "pass",
         "fac_user_day_boundaries_and_deletions": "pass",
     }
