@@ -26,4 +26,7 @@ def test_the_models_unit_tests_pass(duckdb_warehouse):
         "user_snapshot_versions_follow_spec_4": "pass",
         "user_snapshot_rebuilds_the_users_a_loaded_day_can_change": "pass",
         "fac_user_day_boundaries_and_deletions": "pass",
+        "fac_user_rebuilds_from_the_day_after_its_last_day_and_re_keys_older_rows": "pass",
+        "fac_user_rebuilds_from_the_earliest_loaded_day": "pass",
+        "fac_user_ends_at_the_new_last_event_day": "pass",
     }
