@@ -16,7 +16,7 @@ import pytest
 
 from orgwh import docs
 from orgwh.config import Settings
-from orgwh.pipeline import SCHEMAS
+from orgwh.layers import SCHEMAS
 
 
 @pytest.fixture(scope="module")
