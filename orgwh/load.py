@@ -21,11 +21,10 @@ from .config import DaySelection, Settings
 from .errors import InputError
 from .validation import (
     EVENT_FIELDS,
-    NOT_JSON,
     Batch,
-    count_records,
     event_reason,
     field_columns,
+    judge_batch,
     organization_reason,
     utc_instant,
 )
@@ -66,8 +65,8 @@ _FIELD_TEXT = "field.{name} ->> '$'"
 _FULL_MATCH = "regexp_full_match({text}, '{pattern}')"
 # The same of an organization's key, asked of its parsed text (`record`).
 _KEY_KIND = (
-    "case json_type(record, '$.{name}') when 'VARCHAR' then 'string' "
-    "when 'NULL' then null else 'other' end"
+    "case when json_type(record, '$.{name}') = 'VARCHAR' then 'string' "
+    "when json_type(record, '$.{name}') <> 'NULL' then 'other' end"
 )
 
 # Each record of temp table {records} parsed by DuckDB's JSON reader.
@@ -235,17 +234,9 @@ def _describe(error: duckdb.Error) -> str:
     return f"not a readable JSON file ({detail[0].lower()}{detail[1:]})"
 
 
-def _judged(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> list[tuple]:
-    """(reason, day, records) of a batch table; a file with no JSON record at all is refused.
-
-    A newline-delimited file none of whose lines is JSON is not an export with
-    bad lines but some other file (SPEC 2): it fails as a whole.
-    """
-    judged = con.execute(f"select reason, date, count(*) from {table} group by all").fetchall()
-    records = sum(number for _reason, _day, number in judged)
-    if records and records == sum(n for reason, _day, n in judged if reason == NOT_JSON):
-        raise InputError(f"{path}: not JSON (no line of it is a JSON value)")
-    return judged
+def _judged(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple]:
+    """(reason, day, records) of a batch table."""
+    return con.execute(f"select reason, date, count(*) from {table} group by all").fetchall()
 
 
 def read_inputs(
@@ -266,15 +257,9 @@ def read_inputs(
     con.execute(_EVENT_BATCH)
     con.execute("drop table raw_event_records")
     con.execute(_ORGANIZATION_BATCH)
-    judged_events = _judged(con, "event_batch", events)
-    judged_organizations = _judged(con, "organization_batch", orgs)
-
-    present = sorted({day for _reason, day, _n in judged_events if day is not None})
-    days = selection.days(present)
-    con.execute("create or replace temp table run_day (date date)")
-    con.executemany("insert into run_day values (?)", [[day] for day in days])
-    return Batch(
-        events=count_records(events, judged_events, days),
-        organizations=count_records(orgs, judged_organizations),
-        days=days,
+    batch = judge_batch(
+        events, _judged(con, "event_batch"), orgs, _judged(con, "organization_batch"), selection
     )
+    con.execute("create or replace temp table run_day (date date)")
+    con.executemany("insert into run_day values (?)", [[day] for day in batch.days])
+    return batch

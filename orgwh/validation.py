@@ -14,11 +14,13 @@ and nowhere else.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from .config import DaySelection
+from .errors import InputError
 from .project import UTC_TIMESTAMP_PATTERN
 
 EVENT_TYPES = ("User Created", "User Updated", "User Deleted")
@@ -152,16 +154,11 @@ class Batch:
     days: list[date]
 
 
-def count_records(
-    path: Path,
-    judged: Iterable[tuple[str | None, date | None, int]],
-    days: Collection[date] | None = None,
-) -> FileCounts:
-    """Records read, staged and rejected, from (reason, day, records) groups of a file.
+Judged = list[tuple[str | None, date | None, int]]
 
-    With `days`, a run counts the records of those days and the undated ones
-    (SPEC 2: records read = staged + rejected, for the run's days).
-    """
+
+def _count(path: Path, judged: Judged, days: Collection[date] | None = None) -> FileCounts:
+    """Records read, staged and rejected; with `days`, of those days and the undated ones."""
     counts = FileCounts(path=path)
     for reason, day, records in judged:
         if days is not None and day is not None and day not in days:
@@ -172,3 +169,34 @@ def count_records(
         else:
             counts.rejected[reason] += records
     return counts
+
+
+def _require_some_json(path: Path, judged: Judged) -> None:
+    """A file none of whose records is JSON is not an export with bad lines: refuse it."""
+    records = sum(number for _reason, _day, number in judged)
+    if records and records == sum(number for reason, _, number in judged if reason == NOT_JSON):
+        raise InputError(f"{path}: not JSON (no line of it is a JSON value)")
+
+
+def judge_batch(
+    events: Path,
+    judged_events: Judged,
+    orgs: Path,
+    judged_organizations: Judged,
+    selection: DaySelection,
+) -> Batch:
+    """A run's Batch from each file's (reason, day, records) groups, as a reader counted them.
+
+    The run loads the selected days (every day present without a selection)
+    and counts, in the events file, the records of its days and the undated
+    ones (SPEC 2: read = staged + rejected). Raises InputError for a file
+    none of whose records is JSON.
+    """
+    _require_some_json(events, judged_events)
+    _require_some_json(orgs, judged_organizations)
+    days = selection.days(sorted({day for _reason, day, _n in judged_events if day is not None}))
+    return Batch(
+        events=_count(events, judged_events, days),
+        organizations=_count(orgs, judged_organizations),
+        days=days,
+    )

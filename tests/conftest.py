@@ -200,10 +200,21 @@ def sample_records() -> tuple[list, list]:
     return json.loads(SAMPLE_EVENTS.read_text()), json.loads(SAMPLE_ORGS.read_text())
 
 
-@pytest.fixture(params=["duckdb", "postgres"])
+@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
 def warehouse(request):
-    """An empty warehouse on each target in turn."""
+    """An empty warehouse on DuckDB and on Postgres in turn."""
     return request.getfixturevalue(f"{request.param}_warehouse")
+
+
+# The marker a test gets from a fixture it uses, directly or not (pyproject.toml).
+_MARKERS = {"postgres_server": pytest.mark.postgres, "spark_warehouse": pytest.mark.spark}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        for fixture, marker in _MARKERS.items():
+            if fixture in getattr(item, "fixturenames", ()):
+                item.add_marker(marker)
 
 
 __all__ = ["EVENT_TYPES", "read_tables", "sample_records", "write_records"]

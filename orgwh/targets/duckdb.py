@@ -29,6 +29,12 @@ from . import Target, Workspace
 
 _POLL_SECONDS = 0.1
 
+# The oldest storage format that holds everything orgwh writes. DuckDB keeps a
+# file's format when it writes to it, so every later run, the private copy, a
+# full refresh and `clean` keep it too: DuckDB 0.10 and later (the CLI, the
+# Python, R and Java clients, DBeaver) open the warehouse, not only 2.x.
+STORAGE_VERSION = "v1.0.0"
+
 
 def _wait_for(take_lock: Callable[[], None], timeout: float, message: str) -> None:
     deadline = time.monotonic() + timeout
@@ -92,6 +98,13 @@ def _copy(source_descriptor: int, destination: Path) -> None:
             )
 
 
+def _create(path: Path) -> None:
+    """An empty database file in STORAGE_VERSION's format."""
+    quoted = str(path).replace("'", "''")
+    with duckdb.connect() as con:
+        con.execute(f"attach '{quoted}' as created (storage_version '{STORAGE_VERSION}')")
+
+
 def _remove(*paths: Path) -> None:
     for path in paths:
         path.unlink(missing_ok=True)
@@ -111,7 +124,9 @@ def building_copy(path: Path, lock_timeout: float) -> Iterator[Path]:
     work = path.with_name(path.name + ".building")
     with _run_lock(path, lock_timeout), _no_writer(path, lock_timeout) as locked:
         _remove(work, Path(f"{work}.wal"))
-        if locked is not None:
+        if locked is None:
+            _create(work)
+        else:
             if Path(f"{path}.wal").exists():
                 raise WarehouseLocked(
                     f"{path} has an unfinished write-ahead log from another program; "
@@ -266,6 +281,7 @@ class DuckDBTarget(Target):
 def _empty_copy(warehouse: Path, copy: Path) -> None:
     """Every table and view of the warehouse, with its columns and types but no rows."""
     copy.unlink(missing_ok=True)
+    _create(copy)
     with duckdb.connect(str(copy)) as con:
         quoted = str(warehouse).replace("'", "''")
         con.execute(f"attach '{quoted}' as warehouse (read_only)")

@@ -220,8 +220,9 @@ def _records(spark: SparkSession, path: Path, work: Path, name: str) -> DataFram
 # A field of a record parsed into a VARIANT (`document`): schema_of_variant
 # says STRING for a string, VOID for JSON null, and null for a missing field.
 # Java's `$` also matches before a final line break; (?!(?s:.)) is the very end.
-_FIELD_KIND = """case schema_of_variant(variant_get(document, '$.{name}'))
-    when 'STRING' then 'string' when 'VOID' then null else 'other' end"""
+_FIELD_KIND = """case when schema_of_variant(variant_get(document, '$.{name}')) = 'STRING'
+    then 'string' when schema_of_variant(variant_get(document, '$.{name}')) <> 'VOID'
+    then 'other' end"""
 _FIELD_TEXT = "variant_get(document, '$.{name}', 'string')"
 _FULL_MATCH = "({text} rlike '^(?:{pattern})(?!(?s:.))')"
 _PARSED = """
@@ -288,14 +289,9 @@ class SparkWorkspace(Workspace):
         self._events = spark.sql(_EVENT_BATCH).cache()
         self._organizations = spark.sql(_ORGANIZATION_BATCH).cache()
         judged_events = _judged(self._events, events)
-        judged_organizations = _judged(self._organizations, orgs)
-        present = sorted({day for _reason, day, _n in judged_events if day is not None})
-        days = selection.days(present)
         self._staged_days = {day for reason, day, _n in judged_events if reason is None}
-        return validation.Batch(
-            events=validation.count_records(events, judged_events, days),
-            organizations=validation.count_records(orgs, judged_organizations),
-            days=days,
+        return validation.judge_batch(
+            events, judged_events, orgs, _judged(self._organizations, orgs), selection
         )
 
     def stage(self, batch: validation.Batch, loaded_on: date) -> None:
