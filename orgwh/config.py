@@ -80,6 +80,12 @@ def _seconds(text: str) -> float:
         raise UsageError(f"ORGWH_LOCK_TIMEOUT must be a number of seconds, not {text!r}") from None
 
 
+def _memory(text: str) -> str:
+    if not re.fullmatch(r"\d+(\.\d+)?\s*([kmgt]i?)?b", text, re.IGNORECASE):
+        raise UsageError(f"ORGWH_MEMORY_LIMIT must be a size such as 2GB or 500MB, not {text!r}")
+    return text
+
+
 def _partitions(text: str) -> int:
     if not text.isdigit() or int(text) == 0:
         raise UsageError(f"ORGWH_SPARK_SHUFFLE_PARTITIONS must be a whole number, not {text!r}")
@@ -142,7 +148,7 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
     "lock_timeout": ("ORGWH_LOCK_TIMEOUT", _seconds),
     "cache_dir": ("ORGWH_CACHE_DIR", Path),
     "duckdb_path": ("ORGWH_DUCKDB_PATH", Path),
-    "memory_limit": ("ORGWH_MEMORY_LIMIT", str),
+    "memory_limit": ("ORGWH_MEMORY_LIMIT", _memory),
     "temp_directory": ("ORGWH_TEMP_DIRECTORY", Path),
     "spark_dir": ("ORGWH_SPARK_DIR", Path),
     "spark_master": ("ORGWH_SPARK_MASTER", str),

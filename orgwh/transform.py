@@ -53,6 +53,16 @@ def _progress_callback(on_progress: Progress | None):
     return callback
 
 
+def _one_line(message: str) -> str:
+    """A database's error message on one line, without the SQL it quotes after `LINE n:`."""
+    lines = []
+    for line in message.strip().splitlines():
+        if line.strip().startswith("LINE "):
+            break
+        lines.append(line.strip())
+    return " ".join(line for line in lines if line)
+
+
 def start_importing_dbt() -> None:
     """Import dbt in a background thread, while the run reads its input.
 
@@ -98,8 +108,7 @@ def invoke_dbt(
         finally:
             target.release_dbt()
     if result.exception is not None:
-        details = " ".join(line.strip() for line in str(result.exception).strip().splitlines())
-        raise BuildFailed(f"dbt failed: {details}")
+        raise BuildFailed(f"dbt failed: {_one_line(str(result.exception))}")
     return result
 
 
@@ -132,7 +141,7 @@ def build(
         if node.resource_type == "test":
             failed_tests.append(node.name)
         else:
-            failed_models.append(f"{node.name} ({(node_result.message or '').strip()})")
+            failed_models.append(f"{node.name} ({_one_line(node_result.message or '')})")
     if failed_models:
         raise BuildFailed("dbt could not build " + "; ".join(failed_models))
     raise DataTestFailed("data test failed: " + ", ".join(failed_tests))

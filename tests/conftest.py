@@ -16,6 +16,7 @@ from psycopg import sql
 from reference import EVENT_TYPES, _sort_key
 
 from orgwh.config import Settings
+from orgwh.layers import SCHEMAS
 from orgwh.pipeline import run
 from orgwh.project import SAMPLE_EVENTS, SAMPLE_ORGS
 
@@ -51,9 +52,14 @@ def warehouse_dir(tmp_path_factory) -> Path:
 class DuckDBWarehouse:
     """A DuckDB warehouse for one test, emptied by `reset()`.
 
+    Every engine's test warehouse has `target`, `settings(events, orgs)`,
+    `reset()` and `tables(names)` (rows sorted as the reference model sorts them).
+
     The file name stays the same from test to test: dbt keeps its parsed
     project per connection, and a new path would make every test parse again.
     """
+
+    target = "duckdb"
 
     def __init__(self, directory: Path, cache_dir: Path) -> None:
         self.path = directory / "warehouse.duckdb"
@@ -64,6 +70,10 @@ class DuckDBWarehouse:
             events=events, orgs=orgs, duckdb_path=self.path, cache_dir=self.cache_dir,
             **overrides,
         )  # fmt: skip
+
+    def environment(self) -> dict[str, str]:
+        """What the command line needs to find this warehouse."""
+        return {"ORGWH_DUCKDB_PATH": str(self.path), "ORGWH_CACHE_DIR": str(self.cache_dir)}
 
     def reset(self) -> None:
         for leftover in self.path.parent.glob(self.path.name + "*"):
@@ -97,14 +107,16 @@ class PostgresWarehouse:
     that dbt parses the project once.
     """
 
+    target = "postgres"
+
     def __init__(self, environment: dict[str, str], cache_dir: Path) -> None:
-        self.environment = environment
+        self.server = environment
         self.cache_dir = cache_dir
 
     def _connect(self, dbname: str) -> psycopg.Connection:
         connection = psycopg.connect(
-            host=self.environment["PGHOST"], port=self.environment["PGPORT"],
-            user=self.environment["PGUSER"], password=self.environment.get("PGPASSWORD"),
+            host=self.server["PGHOST"], port=self.server["PGPORT"],
+            user=self.server["PGUSER"], password=self.server.get("PGPASSWORD"),
             dbname=dbname, autocommit=True,
         )  # fmt: skip
         # json as its text, as DuckDB returns it
@@ -116,13 +128,17 @@ class PostgresWarehouse:
             target="postgres", events=events, orgs=orgs, cache_dir=self.cache_dir, **overrides
         )
 
+    def environment(self) -> dict[str, str]:
+        """What the command line needs to find this warehouse."""
+        return {**self.server, "ORGWH_CACHE_DIR": str(self.cache_dir)}
+
     def reset(self) -> None:
         with self._connect("postgres") as admin:
-            name = sql.Identifier(self.environment["PGDATABASE"])
+            name = sql.Identifier(self.server["PGDATABASE"])
             admin.execute(sql.SQL("drop database if exists {} with (force)").format(name))
 
     def tables(self, tables=MODELLED_TABLES) -> dict[str, list[tuple]]:
-        with self._connect(self.environment["PGDATABASE"]) as connection:
+        with self._connect(self.server["PGDATABASE"]) as connection:
             return read_tables(connection, tables)
 
 
@@ -206,8 +222,20 @@ def warehouse(request):
     return request.getfixturevalue(f"{request.param}_warehouse")
 
 
+@pytest.fixture(
+    params=[
+        "duckdb",
+        pytest.param("postgres", marks=pytest.mark.postgres),
+        pytest.param("spark", marks=pytest.mark.spark),
+    ]
+)
+def any_warehouse(request):
+    """An empty warehouse on every engine in turn, for what must be the same everywhere."""
+    return request.getfixturevalue(f"{request.param}_warehouse")
+
+
 # The marker a test gets from a fixture it uses, directly or not (pyproject.toml).
-_MARKERS = {"postgres_server": pytest.mark.postgres, "spark_warehouse": pytest.mark.spark}
+_MARKERS = {"postgres_server": pytest.mark.postgres, "spark_target": pytest.mark.spark}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -227,6 +255,8 @@ class SparkWarehouse:
     Spark test shares it; `reset()` drops the layers' databases instead.
     """
 
+    target = "spark"
+
     def __init__(self, directory: Path, cache_dir: Path) -> None:
         from orgwh.targets import spark
 
@@ -234,14 +264,18 @@ class SparkWarehouse:
         self.cache_dir = cache_dir
         self.session = spark.session(self.settings(SAMPLE_EVENTS, SAMPLE_ORGS))
 
-    def settings(self, events: Path, orgs: Path) -> Settings:
+    def settings(self, events: Path, orgs: Path, **overrides) -> Settings:
         return Settings.from_env(
             target="spark", events=events, orgs=orgs, spark_dir=self.directory,
-            cache_dir=self.cache_dir,
+            cache_dir=self.cache_dir, **overrides,
         )  # fmt: skip
 
+    def environment(self) -> dict[str, str]:
+        """What the command line needs to find this warehouse."""
+        return {"ORGWH_SPARK_DIR": str(self.directory), "ORGWH_CACHE_DIR": str(self.cache_dir)}
+
     def reset(self) -> None:
-        for database in ("staging", "historical", "snapshots", "dimensional"):
+        for database in SCHEMAS:
             self.session.sql(f"drop database if exists {database} cascade")
 
     def tables(self, tables=MODELLED_TABLES) -> dict[str, list[tuple]]:
@@ -254,6 +288,13 @@ class SparkWarehouse:
 
 
 @pytest.fixture(scope="session")
-def spark_warehouse(tmp_path_factory, cache_dir: Path) -> SparkWarehouse:
-    """An empty Spark warehouse (one Spark session for the whole test run)."""
+def spark_target(tmp_path_factory, cache_dir: Path) -> SparkWarehouse:
+    """The Spark warehouse of the test session (one Spark session for the whole run)."""
     return SparkWarehouse(tmp_path_factory.mktemp("spark"), cache_dir)
+
+
+@pytest.fixture
+def spark_warehouse(spark_target: SparkWarehouse) -> SparkWarehouse:
+    """An empty Spark warehouse."""
+    spark_target.reset()
+    return spark_target

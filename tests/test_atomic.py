@@ -17,7 +17,7 @@ from reference import expected_tables
 from streams import ORGANIZATION_RECORDS
 
 from orgwh.config import DaySelection
-from orgwh.errors import DataTestFailed, WarehouseLocked
+from orgwh.errors import BuildFailed, DataTestFailed, WarehouseLocked
 from orgwh.pipeline import run
 from orgwh.project import SAMPLE_EVENTS, SAMPLE_ORGS
 
@@ -48,6 +48,26 @@ def test_a_failed_data_test_leaves_the_duckdb_file_as_it_was(duckdb_warehouse):
     assert str(failure.value) == (
         "data test failed: not_null_user_event_event_type, not_null_user_event_received_at, "
         "not_null_user_event_user_id"
+    )
+    assert duckdb_warehouse.path.read_bytes() == before
+
+
+def test_a_model_that_fails_is_named_and_leaves_the_file_as_it_was(duckdb_warehouse):
+    settings = duckdb_warehouse.settings(SAMPLE_EVENTS, SAMPLE_ORGS)
+    run(settings)
+    with duckdb.connect(str(duckdb_warehouse.path)) as con:  # a record the loader never stages
+        con.execute(
+            """insert into staging.event values ('2020-12-05', '{"id": "u", "event_type":
+            "User Created", "received_at": "the fifth of December"}')"""
+        )
+    before = duckdb_warehouse.path.read_bytes()
+    with pytest.raises(BuildFailed) as failure:
+        run(settings, DAY, full_refresh=True)
+    assert str(failure.value) == (
+        "dbt could not build user_event (Runtime Error in model user_event "
+        "(models/historical/user_event.sql) Conversion Error: invalid timestamp field format: "
+        '"the fifth of December", expected format is '
+        "(YYYY-MM-DD HH:MM[:SS[.US]][±HH[:MM[:SS]]| ZONE]))"
     )
     assert duckdb_warehouse.path.read_bytes() == before
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import duckdb
 import pytest
 from typer.testing import CliRunner
@@ -54,6 +56,58 @@ def test_usage_and_input_errors_exit_2_with_one_line(orgwh, arguments, message):
     assert result.stderr == f"Error: {message}\n"
 
 
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("ORGWH_LOCK_TIMEOUT", "soon", "ORGWH_LOCK_TIMEOUT must be a number of seconds, not 'soon'"),
+        ("ORGWH_MEMORY_LIMIT", "lots", "ORGWH_MEMORY_LIMIT must be a size such as 2GB or 500MB, not 'lots'"),
+        ("ORGWH_SPARK_SHUFFLE_PARTITIONS", "0", "ORGWH_SPARK_SHUFFLE_PARTITIONS must be a whole number, not '0'"),
+    ],
+)  # fmt: skip
+def test_a_setting_that_cannot_be_read_is_named(orgwh, monkeypatch, variable, value, message):
+    monkeypatch.setenv(variable, value)
+    result = orgwh("status")
+    assert (result.exit_code, result.stderr) == (2, f"Error: {message}\n")
+
+
+# Input files DuckDB's reader refuses as a whole (see also test_rejected.BAD_FILES).
+UNREADABLE = [
+    ("corrupt.json.gz", b"\x1f\x8bgarbage", "cannot be read (Compressed file ended before the end-of-stream marker was reached)"),
+    ("control.ndjson", b'{"id": "a"}\n{"id": "b\x01"}\n', "line 2 holds a control character (U+0001), so it is not JSON"),
+    ("return.ndjson", b'{"id": "a"}\r{"id": "b"}\n', "a line holds a stray carriage return or control character, so it is not JSON"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "content", "message"), UNREADABLE, ids=[u[0] for u in UNREADABLE])
+def test_a_file_duckdb_cannot_read_is_named(orgwh, tmp_path, name, content, message):
+    events = tmp_path / name
+    events.write_bytes(content)
+    result = orgwh("run", "--events", str(events))
+    assert (result.exit_code, result.stderr) == (2, f"Error: {events}: {message}\n")
+
+
+def test_an_unfinished_write_ahead_log_is_left_to_its_owner(orgwh, duckdb_warehouse):
+    assert orgwh("run", "--quiet").exit_code == 0
+    wal = duckdb_warehouse.path.with_name(duckdb_warehouse.path.name + ".wal")
+    wal.write_bytes(b"another program's unfinished write")
+    result = orgwh("run")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"Error: {duckdb_warehouse.path} has an unfinished write-ahead log from another "
+        "program; open it once with DuckDB to finish it, then run again\n",
+    )
+    assert wal.read_bytes() == b"another program's unfinished write"
+
+
+def test_the_spark_target_without_pyspark_says_what_to_install(orgwh, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pyspark.sql", None)  # as if pyspark were not installed
+    result = orgwh("run", "--target", "spark")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "Error: the spark target needs pyspark and dbt-spark: pip install 'orgwh[spark]'\n",
+    )
+
+
 def test_a_broken_file_is_named_and_nothing_changes(orgwh, duckdb_warehouse, tmp_path):
     first = orgwh("run", "--quiet")
     assert first.exit_code == 0, first.stderr
@@ -64,17 +118,6 @@ def test_a_broken_file_is_named_and_nothing_changes(orgwh, duckdb_warehouse, tmp
     assert result.exit_code == 2
     assert result.stderr.startswith(f"Error: {broken}: not a readable JSON file (malformed JSON")
     assert duckdb_warehouse.path.read_bytes() == before
-
-
-def test_clean_drops_the_schemas(orgwh, duckdb_warehouse):
-    assert orgwh("run", "--quiet").exit_code == 0
-    result = orgwh("clean", "--yes")
-    assert result.exit_code == 0
-    with duckdb.connect(str(duckdb_warehouse.path), read_only=True) as con:
-        schemas = {
-            row[0] for row in con.execute("select schema_name from duckdb_schemas()").fetchall()
-        }
-    assert not schemas & {"staging", "historical", "snapshots", "dimensional"}
 
 
 def test_help_shows_an_example():

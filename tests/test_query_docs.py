@@ -56,11 +56,6 @@ def test_query_error(sample_warehouse: Path):
     )
 
 
-def test_query_csv_on_postgres(sample_on_postgres):
-    result = invoke("query", ORGANIZATIONS, "--target", "postgres", "--format", "csv")
-    assert (result.exit_code, result.stdout) == (0, ORGANIZATIONS_CSV)
-
-
 def ancestors(parents: dict[str, list[str]], node: str) -> set[str]:
     """Every node the lineage graph leads back to from `node`."""
     found: set[str] = set()
@@ -124,9 +119,3 @@ def test_docs_without_a_warehouse(tmp_path: Path):
     assert result.exit_code == 2
     missing = tmp_path / "none.duckdb"
     assert result.stderr == f"Error: no DuckDB warehouse at {missing}; build it with `orgwh run`\n"
-
-
-def test_docs_on_postgres(sample_on_postgres, cache_dir: Path):
-    site = docs.generate(Settings.from_env(target="postgres", cache_dir=cache_dir))
-    catalog = json.loads((site / "catalog.json").read_text())
-    assert sorted(catalog["nodes"]) == [f"model.orgwh.{model}" for model in MODELS]

@@ -1,4 +1,9 @@
-"""Bad records are rejected with their line and reason, never dropped (SPEC 2)."""
+"""Bad input (SPEC 2): the same rejected rows, counts and file errors on every engine.
+
+The tables below are the conformance table of orgwh/validation.py's rules:
+each engine's reader must give every record the same line number, raw text
+and reason, and refuse the same whole files with the same words.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from conftest import write_records
 from reference import utc_day
 
 from orgwh.config import DaySelection
+from orgwh.errors import InputError
 from orgwh.pipeline import run
 
 GOOD = {
@@ -59,10 +65,12 @@ LINES = [
 ]  # fmt: skip
 
 
+# An array whose elements keep their own spacing: raw is the text as read.
 ORGANIZATIONS = [
-    '{"organization_key": "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk", "organization_name": "Acme"}',
-    '{"organization_key": 5}',
+    '{"organization_key": "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk",   "organization_name": "Acme"}',
+    '{"organization_key" : 5}',
     "3",
+    '{"organization_key": null,\n  "organization_name": "Nobody"}',
 ]
 
 
@@ -89,7 +97,8 @@ def rejected_rows(warehouse) -> list[tuple]:
     return sorted(rows, key=lambda row: (row[1], row[2]))
 
 
-def test_every_bad_line_is_rejected_with_its_line_number_and_reason(warehouse, inputs):
+def test_every_bad_line_is_rejected_with_its_line_number_and_reason(any_warehouse, inputs):
+    warehouse = any_warehouse
     events, orgs = inputs
     report = run(warehouse.settings(events, orgs))
 
@@ -106,11 +115,20 @@ def test_every_bad_line_is_rejected_with_its_line_number_and_reason(warehouse, i
             ORGANIZATIONS[1],
         ),
         (None, str(orgs.resolve()), 3, "not a JSON object", ORGANIZATIONS[2]),
+        (
+            None,
+            str(orgs.resolve()),
+            4,
+            "organization_key missing or not a string",
+            ORGANIZATIONS[3],
+        ),
     ]
     assert rejected_rows(warehouse) == sorted(expected, key=lambda row: (row[1], row[2]))
     assert len(warehouse.tables(["staging.event"])["staging.event"]) == 3
     assert report.events.read == report.events.staged + report.events.rejected.total() == 21
-    assert (report.organizations.read, report.organizations.staged) == (3, 1)
+    assert (report.organizations.read, report.organizations.staged) == (4, 1)
+    staged = warehouse.tables(["staging.organization"])["staging.organization"]
+    assert [json_content for _date, json_content in staged] == [ORGANIZATIONS[0]]
 
 
 def test_a_rerun_replaces_the_rejected_rows_instead_of_adding_them(warehouse, inputs):
@@ -150,3 +168,38 @@ def test_every_layout_stages_the_same_records(warehouse, tmp_path, layout):
     report = run(warehouse.settings(events, orgs))
     assert (report.events.read, report.events.staged) == (3, 3)
     assert len(warehouse.tables(["historical.user_event"])["historical.user_event"]) == 2
+
+
+# Files no engine may load at all: (name, bytes, the error after "<path>: ").
+# A malformed array's detail is the reader's own: DuckDB's, or Python's on Spark.
+BAD_FILES = [
+    ("latin1.ndjson", '{"id": "é"}\n'.encode("latin-1"), {"": "not UTF-8 text"}),
+    ("latin1.json", '[{"id": "é"}]'.encode("latin-1"), {"": "not UTF-8 text"}),
+    ("no-json.ndjson", b"id,event_type\nu1,User Created\n", {"": "not JSON (no line of it is a JSON value)"}),
+    ("truncated.json", b'[{"id": "a"},\n {"id": ', {
+        "duckdb": "not a readable JSON file (malformed JSON at byte 13 in record/value 3: unexpected end of data)",
+        "spark": "not a readable JSON file (malformed JSON at character 22: expecting value)",
+    }),
+    ("unclosed.json", b'[{"id": "a"}, {"id": "b"}', {
+        "duckdb": "not a readable JSON file (malformed JSON at byte 25 in record/value 3: unexpected end of data)",
+        "spark": "not a readable JSON file (malformed JSON at character 25: expecting ',' or ']')",
+    }),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "content", "messages"), BAD_FILES, ids=[f[0] for f in BAD_FILES])
+def test_a_file_unreadable_as_a_whole_is_named_and_changes_nothing(
+    any_warehouse, tmp_path, name, content, messages
+):
+    orgs = write_records(tmp_path / "orgs.json", [])
+    good = write_records(tmp_path / "events.json", [GOOD])
+    run(any_warehouse.settings(good, orgs))
+    before = any_warehouse.tables(["staging.event", "historical.user_event"])
+
+    broken = tmp_path / name
+    broken.write_bytes(content)
+    with pytest.raises(InputError) as failure:
+        run(any_warehouse.settings(broken, orgs))
+    engine = "duckdb" if any_warehouse.target == "postgres" else any_warehouse.target
+    assert str(failure.value) == f"{broken}: {messages.get(engine, messages.get(''))}"
+    assert any_warehouse.tables(["staging.event", "historical.user_event"]) == before

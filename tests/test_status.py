@@ -105,23 +105,3 @@ def test_status_without_a_spark_warehouse(tmp_path: Path):
     assert str(failure.value) == (
         f"no Spark warehouse in {tmp_path.resolve()}; build it with `orgwh run --target spark`"
     )
-
-
-def test_status_of_an_empty_postgres_database(postgres_warehouse):
-    with pytest.raises(NoWarehouse) as failure:
-        read_status(Settings.from_env(target="postgres"))
-    assert str(failure.value) == (
-        "nothing loaded in orgwh_test on "
-        f"{postgres_warehouse.environment['PGHOST']}:{postgres_warehouse.environment['PGPORT']} "
-        "yet; build it with `orgwh run`"
-    )
-
-
-def test_status_on_postgres(sample_on_postgres, cache_dir: Path):
-    events, organizations = sample_records()
-    status = read_status(Settings.from_env(target="postgres", cache_dir=cache_dir))
-    assert status.events_per_day == sorted(Counter(utc_day(record) for record in events).items())
-    assert status.rows == expected_rows(events, organizations)
-    assert [(entry.target, entry.records_read) for entry in status.runs] == [
-        ("postgres", len(events) + len(organizations))
-    ]

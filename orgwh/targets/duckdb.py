@@ -279,26 +279,30 @@ class DuckDBTarget(Target):
 
 
 def _empty_copy(warehouse: Path, copy: Path) -> None:
-    """Every table and view of the warehouse, with its columns and types but no rows."""
+    """Every table and view of the warehouse, with its columns and types but no rows.
+
+    The copy has the warehouse's file name, so dbt sees the same database name.
+    """
     copy.unlink(missing_ok=True)
     _create(copy)
     with duckdb.connect(str(copy)) as con:
         quoted = str(warehouse).replace("'", "''")
-        con.execute(f"attach '{quoted}' as warehouse (read_only)")
+        con.execute(f"attach '{quoted}' as orgwh_source (read_only)")
         tables = con.execute(
-            "select schema_name, table_name from duckdb_tables() where database_name = 'warehouse'"
+            "select schema_name, table_name from duckdb_tables() "
+            "where database_name = 'orgwh_source'"
         ).fetchall()
         for schema, table in tables:
             con.execute(f'create schema if not exists "{schema}"')
             con.execute(
                 f'create table "{schema}"."{table}" as '
-                f'select * from warehouse."{schema}"."{table}" limit 0'
+                f'select * from orgwh_source."{schema}"."{table}" limit 0'
             )
         # A view's text names schemas, not the database: it binds to the copy.
         views = con.execute(
             "select sql from duckdb_views() "
-            "where database_name = 'warehouse' and not internal order by view_oid"
+            "where database_name = 'orgwh_source' and not internal order by view_oid"
         ).fetchall()
-        con.execute("detach warehouse")
+        con.execute("detach orgwh_source")
         for (view,) in views:
             con.execute(view)

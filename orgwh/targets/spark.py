@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -135,38 +135,70 @@ def _spark_path(path: Path, compressed: bool, work: Path, name: str) -> str:
     return str(link)
 
 
-def _array_records(spark: SparkSession, path: Path, source: str) -> DataFrame:
-    """(line_number, raw) of each element of a JSON array: its 1-based position, its JSON.
+def _array_splitter() -> Callable[[str], list[tuple[int, str | None, str | None]]]:
+    """A function from a JSON array's text to (position, raw, problem) of each element.
 
-    The file is one value, read whole (`wholetext`) and split by from_json
-    into variants; `raw` is each element written back as compact JSON.
+    `raw` is each element's text as read. Text that is not one JSON array
+    gives one row, the problem. The function runs on the executors: defined
+    here, inside this one, cloudpickle ships the function itself, which needs
+    nothing but Python's standard library (not orgwh) where it runs.
+    """
+    import json
+    import re
+
+    blank = re.compile(r"[ \t\n\r]*")
+
+    def split(text: str) -> list[tuple[int, str | None, str | None]]:
+        at = blank.match(text).end() + 1  # after the `[` that made it an array
+
+        def refuse(constant: str) -> None:
+            raise json.JSONDecodeError(f"not JSON: {constant}", text, at)
+
+        decoder = json.JSONDecoder(parse_constant=refuse)
+        elements: list[tuple[int, str | None, str | None]] = []
+        try:
+            at = blank.match(text, at).end()
+            while text[at : at + 1] != "]" or elements:
+                _value, end = decoder.raw_decode(text, at)
+                elements.append((len(elements) + 1, text[at:end], None))
+                at = blank.match(text, end).end()
+                if text[at : at + 1] != ",":
+                    break
+                at = blank.match(text, at + 1).end()
+            if text[at : at + 1] != "]":
+                raise json.JSONDecodeError("expecting ',' or ']'", text, at)
+            if blank.match(text, at + 1).end() != len(text):
+                raise json.JSONDecodeError("text after the end of the array", text, at + 1)
+        except json.JSONDecodeError as error:
+            reason = error.msg[:1].lower() + error.msg[1:]
+            return [(0, None, f"malformed JSON at character {error.pos}: {reason}")]
+        return elements
+
+    return split
+
+
+def _array_records(spark: SparkSession, path: Path, source: str) -> DataFrame:
+    """(line_number, raw) of each element of a JSON array: its 1-based position, its text.
+
+    The file is one value, read whole (`wholetext`, up to 2 GB) and split on
+    an executor, so that `raw` is each element's text as read.
     """
     from pyspark.sql import functions as F
 
-    parsed = (
-        spark.read.text(source, wholetext=True)
-        .select(
-            F.is_valid_utf8("value").alias("is_utf8"),
-            F.col("value").rlike(r"\]\s*\z").alias("is_closed"),
-            F.from_json("value", "array<variant>").alias("elements"),
-        )
-        .cache()
-    )
+    text = spark.read.text(source, wholetext=True)
     with _reading(path):
-        checks = parsed.select("is_utf8", "is_closed", "elements").collect()
-    for is_utf8, is_closed, elements in checks:
-        if not is_utf8:
+        if not text.select(F.min(F.is_valid_utf8("value"))).first()[0]:
             raise InputError(f"{path}: not UTF-8 text")
-        if elements is None or not is_closed:
-            raise InputError(f"{path}: not readable as JSON: malformed or truncated array")
-    parsed.createOrReplaceTempView("orgwh_parsed_array")
-    return spark.sql(
-        """
-        select cast(position + 1 as bigint) as line_number, to_json(element) as raw
-        from orgwh_parsed_array
-        lateral view posexplode(elements) as position, element
-        """
-    )
+    split = _array_splitter()
+    elements = spark.createDataFrame(
+        text.rdd.flatMap(lambda row: split(row.value)),
+        "line_number bigint, raw string, problem string",
+    ).cache()
+    with _reading(path):
+        problem = elements.where("problem is not null").select("problem").first()
+    if problem is not None:
+        raise InputError(f"{path}: not a readable JSON file ({problem[0]})")
+    return elements.select("line_number", "raw")
 
 
 def _line_records(spark: SparkSession, path: Path, source: str) -> DataFrame:
@@ -183,7 +215,9 @@ def _line_records(spark: SparkSession, path: Path, source: str) -> DataFrame:
         .select(
             F.spark_partition_id().alias("part"),
             F.monotonically_increasing_id().alias("id"),
-            F.col("value").alias("raw"),
+            # a line ending \r\n ends before the \r, as DuckDB reads it
+            F.regexp_replace("value", "\r\\z", "").alias("raw"),
+            F.is_valid_utf8("value").alias("is_utf8"),
         )
         .cache()
     )
@@ -191,7 +225,7 @@ def _line_records(spark: SparkSession, path: Path, source: str) -> DataFrame:
         parts = lines.groupBy("part").agg(
             F.count("*").alias("lines"),
             F.min("id").alias("first_id"),
-            F.min(F.is_valid_utf8("raw")).alias("is_utf8"),
+            F.min("is_utf8").alias("is_utf8"),
         )
         summary = sorted(parts.collect())
     if any(row.is_utf8 is False for row in summary):
