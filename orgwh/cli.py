@@ -33,11 +33,10 @@ app = typer.Typer(
 console = Console()
 errors = Console(stderr=True)
 
-Target = Annotated[
-    str, typer.Option("--target", "-t", help="Where to build: duckdb, postgres or spark.")
-]
+_ENGINES = ", ".join(targets.NAMES)
+Target = Annotated[str, typer.Option("--target", "-t", help=f"Where to build: {_ENGINES}.")]
 ReadTarget = Annotated[
-    str, typer.Option("--target", "-t", help="Which warehouse to read: duckdb, postgres or spark.")
+    str, typer.Option("--target", "-t", help=f"Which warehouse to read: {_ENGINES}.")
 ]
 DuckDBPath = Annotated[
     Path | None,
