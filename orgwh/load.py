@@ -12,6 +12,9 @@ from __future__ import annotations
 import contextlib
 import gzip
 import re
+import shutil
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -180,44 +183,98 @@ def input_layout(path: Path) -> InputLayout:
     return InputLayout(compressed, _first_character(path, compressed) == "[")
 
 
-def _read_records(con: duckdb.DuckDBPyConnection, path: Path, into: str) -> None:
-    """Fill temp table `into` with (line_number, raw) for each record of `path`."""
+def _array_elements(path: Path, compression: str) -> str:
+    """(line_number, raw) of each element of a JSON array, its text as read."""
+    quoted = str(path).replace("'", "''")
+    return f"""
+        select ordinality as line_number, json as raw
+        from read_json_objects('{quoted}', format = 'array', compression = '{compression}',
+                               maximum_object_size = {MAX_RECORD_BYTES}) with ordinality
+    """
+
+
+def _streamed_lines(path: Path, compression: str) -> str:
+    """(line_number, raw) of each line of a newline-delimited file, read as it streams.
+
+    Each line is one text column, so that a malformed line can be rejected by
+    itself: the column delimiter \x01 never occurs in valid JSON text, and
+    strict mode fails the read rather than split a line holding one. Lines
+    end with \n or \r\n; a blank line comes through as null and keeps the numbering.
+    """
+    quoted = str(path).replace("'", "''")
+    return f"""
+        select ordinality as line_number, line as raw
+        from read_csv('{quoted}', columns = {{'line': 'VARCHAR'}}, header = false,
+                      delim = '\x01', quote = '', escape = '',
+                      auto_detect = false, strict_mode = true,
+                      compression = '{compression}',
+                      max_line_size = {MAX_RECORD_BYTES},
+                      buffer_size = {2 * MAX_RECORD_BYTES}) with ordinality
+    """
+
+
+def _whole_lines(text_path: Path) -> str:
+    """(line_number, raw) of each line of an uncompressed text file, read whole and split at \n.
+
+    For the files the CSV reader cannot split into lines (a line holding a
+    control character, or a carriage return inside it): those lines are then
+    rejected as not JSON, like any other malformed line.
+    """
+    quoted = str(text_path).replace("'", "''")
+    return f"""
+        select number as line_number, regexp_replace(lines[number], '\r$', '') as raw
+        from (select string_split(content, chr(10)) as lines from read_text('{quoted}')),
+             unnest(range(1, len(lines) + 1)) as numbers(number)
+    """
+
+
+def _store(con: duckdb.DuckDBPyConnection, source: str, into: str) -> None:
+    """Temp table `into`: the records of `source`, blank lines left out."""
+    con.execute(
+        f"""
+        create or replace temp table {into} as
+        select line_number, cast(raw as varchar) as raw from ({source})
+        where raw is not null and not regexp_full_match(raw, '\\s*')
+        """
+    )
+
+
+def _read_records(
+    con: duckdb.DuckDBPyConnection, path: Path, into: str, scratch: Path | None
+) -> None:
+    """Fill temp table `into` with (line_number, raw) for each record of `path`.
+
+    `scratch` is a folder for a decompressed copy, needed only by a gzipped
+    newline-delimited file that holds a control character.
+    """
     layout = input_layout(path)
     compression = "gzip" if layout.compressed else "none"
-    parameters = {"path": str(path)}
-    if layout.is_array:
-        source = f"""
-            select ordinality as line_number, json as raw
-            from read_json_objects($path, format = 'array', compression = '{compression}',
-                                   maximum_object_size = {MAX_RECORD_BYTES}) with ordinality
-        """
-    else:
-        # One value per line, read as text so that a malformed line can be
-        # rejected by itself. The column delimiter \x01 never occurs in JSON
-        # text; strict mode fails the file rather than split a line holding
-        # one. Lines end with \n or \r\n; blank lines come through as null
-        # and keep the numbering.
-        parameters["delimiter"] = "\x01"
-        source = f"""
-            select ordinality as line_number, line as raw
-            from read_csv($path, columns = {{'line': 'VARCHAR'}}, header = false,
-                          delim = $delimiter, quote = '', escape = '',
-                          auto_detect = false, strict_mode = true,
-                          compression = '{compression}',
-                          max_line_size = {MAX_RECORD_BYTES},
-                          buffer_size = {2 * MAX_RECORD_BYTES}) with ordinality
-        """
     try:
-        con.execute(
-            f"""
-            create or replace temp table {into} as
-            select line_number, cast(raw as varchar) as raw from ({source})
-            where raw is not null and not regexp_full_match(raw, '\\s*')
-            """,
-            parameters,
-        )
+        if layout.is_array:
+            _store(con, _array_elements(path, compression), into)
+            return
+        try:
+            _store(con, _streamed_lines(path, compression), into)
+        except duckdb.InvalidInputException as error:
+            if "CSV" not in str(error):
+                raise
+            with _uncompressed(path, layout.compressed, scratch) as text_path:
+                _store(con, _whole_lines(text_path), into)
     except duckdb.Error as error:
         raise InputError(f"{path}: {_describe(error)}") from None
+
+
+@contextlib.contextmanager
+def _uncompressed(path: Path, compressed: bool, scratch: Path | None) -> Iterator[Path]:
+    """`path` itself, or a decompressed copy of it in `scratch` for as long as it is read."""
+    if not compressed:
+        yield path
+        return
+    with tempfile.NamedTemporaryFile(dir=scratch, suffix=".ndjson") as copy:
+        with gzip.open(path, "rb") as source:
+            shutil.copyfileobj(source, copy)
+        copy.flush()
+        yield Path(copy.name)
 
 
 def _describe(error: duckdb.Error) -> str:
@@ -225,11 +282,7 @@ def _describe(error: duckdb.Error) -> str:
     message = str(error)
     if "unicode" in message.lower() or "utf-8" in message.lower():
         return "not UTF-8 text"
-    if split_line := re.search(r"CSV Error on Line: (\d+)", message):
-        return f"line {split_line[1]} holds a control character (U+0001), so it is not JSON"
-    if "state machine reached an invalid state" in message:
-        return "a line holds a stray carriage return or control character, so it is not JSON"
-    first_line = re.sub(r' in file "[^"]*"', "", message.splitlines()[0])
+    first_line = re.sub(r' in file "[^"]*",?', "", message.splitlines()[0])
     detail = first_line.split(": ", 1)[-1].rstrip(". ")
     return f"not a readable JSON file ({detail[0].lower()}{detail[1:]})"
 
@@ -240,9 +293,15 @@ def _judged(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple]:
 
 
 def read_inputs(
-    con: duckdb.DuckDBPyConnection, events: Path, orgs: Path, selection: DaySelection
+    con: duckdb.DuckDBPyConnection,
+    events: Path,
+    orgs: Path,
+    selection: DaySelection,
+    scratch: Path | None = None,
 ) -> Batch:
     """Read and judge both files into temp tables of `con`; count what they hold.
+
+    `scratch` is a folder for big temporary files (default: the system's).
 
     Raises InputError, naming the file, when a file is unreadable as a whole.
     Leaves temp tables `event_batch` (every event, with its day),
@@ -252,8 +311,8 @@ def read_inputs(
     # refuses to touch the setting, which then does not matter either
     with contextlib.suppress(duckdb.Error):
         con.execute("set enable_progress_bar = false")
-    _read_records(con, events, "raw_event_records")
-    _read_records(con, orgs, "raw_organization_records")
+    _read_records(con, events, "raw_event_records", scratch)
+    _read_records(con, orgs, "raw_organization_records", scratch)
     con.execute(_EVENT_BATCH)
     con.execute("drop table raw_event_records")
     con.execute(_ORGANIZATION_BATCH)
@@ -261,5 +320,6 @@ def read_inputs(
         events, _judged(con, "event_batch"), orgs, _judged(con, "organization_batch"), selection
     )
     con.execute("create or replace temp table run_day (date date)")
-    con.executemany("insert into run_day values (?)", [[day] for day in batch.days])
+    if batch.days:
+        con.executemany("insert into run_day values (?)", [[day] for day in batch.days])
     return batch

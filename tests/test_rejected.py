@@ -62,6 +62,8 @@ LINES = [
     (json.dumps(event(received_at=1607162400)), BAD_TIME),
     (json.dumps(event(id="1" * 32, received_at="2020-12-06T01:00:00+02:00")), None),
     (json.dumps(event(id="2" * 32, received_at="2020-12-06 12:00:00.5Z", extra=[1])), None),
+    ('{"id": "a\x01b", "event_type": "User Created"}', "not valid JSON"),  # a raw control character
+    (json.dumps(GOOD) + "\r" + json.dumps(GOOD), "not valid JSON"),  # a carriage return inside a line
 ]  # fmt: skip
 
 
@@ -125,7 +127,7 @@ def test_every_bad_line_is_rejected_with_its_line_number_and_reason(any_warehous
     ]
     assert rejected_rows(warehouse) == sorted(expected, key=lambda row: (row[1], row[2]))
     assert len(warehouse.tables(["staging.event"])["staging.event"]) == 3
-    assert report.events.read == report.events.staged + report.events.rejected.total() == 21
+    assert report.events.read == report.events.staged + report.events.rejected.total() == 23
     assert (report.organizations.read, report.organizations.staged) == (4, 1)
     staged = warehouse.tables(["staging.organization"])["staging.organization"]
     assert [json_content for _date, json_content in staged] == [ORGANIZATIONS[0]]
@@ -177,11 +179,11 @@ BAD_FILES = [
     ("latin1.json", '[{"id": "é"}]'.encode("latin-1"), {"": "not UTF-8 text"}),
     ("no-json.ndjson", b"id,event_type\nu1,User Created\n", {"": "not JSON (no line of it is a JSON value)"}),
     ("truncated.json", b'[{"id": "a"},\n {"id": ', {
-        "duckdb": "not a readable JSON file (malformed JSON at byte 13 in record/value 3: unexpected end of data)",
+        "duckdb": "not a readable JSON file (malformed JSON at byte 8 in record/value 3: unexpected end of data)",
         "spark": "not a readable JSON file (malformed JSON at character 22: expecting value)",
     }),
     ("unclosed.json", b'[{"id": "a"}, {"id": "b"}', {
-        "duckdb": "not a readable JSON file (malformed JSON at byte 25 in record/value 3: unexpected end of data)",
+        "duckdb": "not a readable JSON file (malformed JSON at byte 12 in record/value 4: unexpected character)",
         "spark": "not a readable JSON file (malformed JSON at character 25: expecting ',' or ']')",
     }),
 ]  # fmt: skip

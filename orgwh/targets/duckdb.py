@@ -160,7 +160,8 @@ class DuckDBWorkspace(Workspace):
     def read(self, events: Path, orgs: Path, selection: DaySelection) -> Batch:
         config = load.duckdb_config(self.target.settings)
         self._batch_connection = duckdb.connect(str(self.copy), config=config)
-        return load.read_inputs(self._batch_connection, events, orgs, selection)
+        spill = self.target.settings.spill_directory
+        return load.read_inputs(self._batch_connection, events, orgs, selection, spill)
 
     def stage(self, batch: Batch, loaded_on: date) -> None:
         assert self._batch_connection is not None, "read() comes first"

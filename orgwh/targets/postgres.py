@@ -163,7 +163,8 @@ class PostgresWorkspace(Workspace):
 
     def read(self, events: Path, orgs: Path, selection: DaySelection) -> Batch:
         self._duck = duckdb.connect(config=load.duckdb_config(self.target.settings))
-        return load.read_inputs(self._duck, events, orgs, selection)
+        spill = self.target.settings.spill_directory
+        return load.read_inputs(self._duck, events, orgs, selection, spill)
 
     def stage(self, batch: Batch, loaded_on: date) -> None:
         assert self._duck is not None, "read() comes first"
