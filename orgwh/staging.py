@@ -38,6 +38,9 @@ TABLES = {
     },
     "staging.load_day": {"date": "date"},
 }
+# Runs replace staging.event day by day: engines that store tables as
+# partitioned files partition it by day.
+PARTITIONED_BY = {"staging.event": "date"}
 
 # One row per successful run, written in the run's last step (see Workspace.finish).
 RUN_LOG_COLUMNS = {
@@ -66,7 +69,7 @@ def create_statements(target: Target) -> list[str]:
     return [
         "create schema if not exists staging",
         *(
-            target.create_table(table, columns, "date" if table == "staging.event" else None)
+            target.create_table(table, columns, PARTITIONED_BY.get(table))
             for table, columns in TABLES.items()
         ),
     ]
