@@ -13,7 +13,7 @@ from reference import expected_tables, utc_day
 
 import orgwh
 from orgwh.config import DaySelection
-from orgwh.errors import NoWarehouse, QueryFailed
+from orgwh.errors import NoWarehouse, QueryFailed, UsageError
 from orgwh.pipeline import run
 
 
@@ -33,6 +33,29 @@ def test_import_is_light():
         check=True,
     )
     assert imported.stdout == "False\n"
+
+
+def test_run_builds_a_warehouse_that_query_reads(tmp_path: Path, cache_dir: Path, monkeypatch):
+    monkeypatch.setenv("ORGWH_CACHE_DIR", str(cache_dir))
+    events, organizations = sample_records()
+    path = tmp_path / "from-python.duckdb"
+    first_day = min(utc_day(record) for record in events)
+    report = orgwh.run(date=str(first_day), duckdb_path=path)
+    assert report.days == [first_day]
+    assert report.events.staged == sum(utc_day(record) == first_day for record in events)
+    assert orgwh.query("select count(*) from staging.event", duckdb_path=path).rows == [
+        (report.events.staged,)
+    ]
+    report = orgwh.run(duckdb_path=str(path))  # every day; paths as text work too
+    assert report.rows["dimensional.fac_user"] == len(
+        expected_tables(events, organizations)["dimensional.fac_user"]
+    )
+    assert orgwh.query(
+        "select date_calendar, sum(active_users) from dimensional.fac_user group by 1 order by 1",
+        duckdb_path=path,
+    ).rows == active_users_per_day(events, organizations)
+    with pytest.raises(UsageError):
+        orgwh.run(date="2020-12-32", duckdb_path=path)
 
 
 def test_query_returns_detached_rows(sample_warehouse: Path):
