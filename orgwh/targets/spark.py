@@ -259,6 +259,9 @@ _FIELD_KIND = """case when schema_of_variant(variant_get(document, '$.{name}')) 
     then 'other' end"""
 _FIELD_TEXT = "variant_get(document, '$.{name}', 'string')"
 _FULL_MATCH = "({text} rlike '^(?:{pattern})(?!(?s:.))')"
+# Spark's JSON parsers read the first value of a text and ignore what follows
+# it; a record is one value when, put first in an array, it is followed by the
+# array's second element and nothing else.
 _PARSED = """
     select
         line_number,
@@ -266,7 +269,14 @@ _PARSED = """
         document,
         document is not null as is_json,
         coalesce(schema_of_variant(document) like 'OBJECT%', false) as is_object
-    from (select line_number, raw, try_parse_json(raw) as document from {records})
+    from (
+        select
+            line_number,
+            raw,
+            case when json_array_length(concat('[', raw, ',0]')) = 2 then try_parse_json(raw) end
+                as document
+        from {records}
+    )
 """
 
 _EVENT_BATCH = f"""
