@@ -263,6 +263,8 @@ class PostgresWorkspace(Workspace):
         with self._duck as duck:
             for statement in staging.create_statements(self.target):
                 pg.execute(statement)
+            # incremental runs read the loaded days of staging.event alone
+            pg.execute("create index if not exists event_date on staging.event (date)")
             pg.execute("delete from staging.event where date = any(%s)", [batch.days])
             _copy_query(duck, pg, load.STAGED_EVENTS, "staging.event", {}, spill)
             # truncate keeps the physical order of the new rows the file's order
@@ -289,6 +291,8 @@ class PostgresWorkspace(Workspace):
             )
             if batch.days:
                 pg.execute(staging.add_pending_days(batch))
+            # the planner's statistics must know the new rows for dbt's plans
+            pg.execute("analyze staging.event, staging.organization, staging.load_day")
         self._duck = None
 
     def close(self) -> None:
