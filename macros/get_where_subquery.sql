@@ -19,5 +19,21 @@
     {%- set where = where
         | replace('__load_day__', source('staging', 'load_day') | string)
         | replace('__user_event__', user_event_relation | string) -%}
-    {{ return('(select * from ' ~ relation ~ ' where ' ~ where ~ ') dbt_subquery') }}
+    {{ return('(select * from ' ~ relation ~ ' where ' ~ where ~ orgwh.scope_first() ~ ') dbt_subquery') }}
+{%- endmacro %}
+
+{#- What ends a test's scoped subquery so that the engine applies its `where`
+    before the test's own conditions. Postgres would otherwise push a test's
+    condition on a computed column (dim_user's hashed user_sk) into the scan,
+    and compute it for every row before the scope filters them. -#}
+{% macro scope_first() -%}
+    {{ return(adapter.dispatch('scope_first', 'orgwh')()) }}
+{%- endmacro %}
+
+{% macro default__scope_first() -%}
+{%- endmacro %}
+
+{#- `offset 0` keeps Postgres from pulling the subquery up into the test's query. -#}
+{% macro postgres__scope_first() -%}
+    {{ ' offset 0' }}
 {%- endmacro %}

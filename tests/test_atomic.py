@@ -168,13 +168,3 @@ def test_a_run_killed_at_any_moment_leaves_the_last_good_state(duckdb_warehouse,
     run(changed)
     assert duckdb_warehouse.tables() == expected
     assert not list(duckdb_warehouse.path.parent.glob("*.building"))
-
-
-@pytest.mark.parametrize("seconds", [4.5, 6.5])
-def test_a_killed_postgres_run_is_completed_by_the_next(postgres_warehouse, tmp_path, seconds):
-    """Postgres commits model by model: whatever a killed run left, the next run completes."""
-    first, second, orgs, expected = two_deliveries(tmp_path)
-    run(postgres_warehouse.settings(first, orgs))
-    kill_after(postgres_warehouse.settings(second, orgs), seconds)
-    run(postgres_warehouse.settings(second, orgs))
-    assert postgres_warehouse.tables() == expected

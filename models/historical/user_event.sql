@@ -5,7 +5,7 @@
 with staged_events as (
     select * from {{ ref('stg_events') }}
     {% if is_incremental() %}
-    where event_date in (select date from {{ source('staging', 'load_day') }})
+    where {{ orgwh.is_loaded_day('event_date') }}
     {% endif %}
 ),
 

@@ -1,7 +1,14 @@
 """The Postgres target: a warehouse database on a server, reached with the libpq variables.
 
 DuckDB reads and judges the input files in memory (load.py); the staged rows
-then stream into Postgres with COPY. Runs are serialised by an advisory lock.
+then stream into Postgres with COPY.
+
+A run is one transaction on one connection: orgwh opens it (psycopg2, the
+driver of dbt-postgres), takes the advisory run lock, stages, and hands the
+same connection to dbt, whose own transactions become savepoints inside it.
+orgwh commits at the end, or rolls back; a killed process or a lost connection
+leaves the transaction uncommitted, and the server discards it. Readers see
+the warehouse as before the run until the commit, then as after it.
 """
 
 from __future__ import annotations
@@ -17,11 +24,13 @@ from typing import Any
 
 import duckdb
 import psycopg
+import psycopg2
 from psycopg import sql
 
 from .. import load, staging
 from ..config import DaySelection
 from ..errors import ConnectionFailed, WarehouseLocked
+from ..transform import Progress
 from ..validation import Batch
 from . import Target, Workspace
 
@@ -113,26 +122,50 @@ def connect() -> psycopg.Connection:
         ) from None
 
 
-@contextlib.contextmanager
-def _run_lock(connection: psycopg.Connection, timeout: float) -> Iterator[None]:
-    """Hold a session advisory lock so two runs never build one warehouse at once."""
+def _open_run_connection() -> psycopg2.extensions.connection:
+    """The run's connection, in a transaction that orgwh alone commits or rolls back.
+
+    `connect()` first creates a missing database and reports an unreachable
+    server in one line; the run itself needs psycopg2, dbt-postgres' driver,
+    so that dbt can build on this very connection (`_dbt_on`).
+    """
+    connect().close()
+    settings = environment()
+    connection = psycopg2.connect(
+        host=settings["PGHOST"],
+        port=settings["PGPORT"],
+        user=settings["PGUSER"],
+        dbname=settings["PGDATABASE"],
+        connect_timeout=10,
+        application_name="orgwh run",
+    )
+    # orgwh issues begin/commit itself: psycopg2 must not add its own around statements
+    connection.autocommit = True
+    return connection
+
+
+def _run_lock(cursor, timeout: float) -> None:
+    """Take the transaction's advisory lock so two runs never build one warehouse at once.
+
+    A transaction-level lock: the server releases it with the commit or the
+    rollback, and with a run whose process died.
+    """
     deadline = time.monotonic() + timeout
-    while not connection.execute("select pg_try_advisory_lock(%s)", [RUN_LOCK_KEY]).fetchone()[0]:
+    while True:
+        cursor.execute("select pg_try_advisory_xact_lock(%s)", [RUN_LOCK_KEY])
+        if cursor.fetchone()[0]:
+            return
         if time.monotonic() >= deadline:
             raise WarehouseLocked(
                 f"another orgwh run is building the Postgres warehouse; waited {timeout:g} s "
                 "(see ORGWH_LOCK_TIMEOUT)"
             )
         time.sleep(0.2)
-    try:
-        yield
-    finally:
-        connection.execute("select pg_advisory_unlock(%s)", [RUN_LOCK_KEY])
 
 
 def _copy_query(
     duck: duckdb.DuckDBPyConnection,
-    pg: psycopg.Connection,
+    cursor,
     query: str,
     table: str,
     parameters: dict[str, object],
@@ -143,22 +176,79 @@ def _copy_query(
         csv_path = Path(directory) / "rows.csv"
         quoted_path = str(csv_path).replace("'", "''")
         duck.execute(f"copy ({query}) to '{quoted_path}' (format csv, header false)", parameters)
-        with (
-            csv_path.open("rb") as csv_file,
-            pg.cursor().copy(f"copy {table} from stdin (format csv)") as copy,
-        ):
-            while block := csv_file.read(1 << 20):
-                copy.write(block)
+        with csv_path.open("rb") as csv_file:
+            cursor.copy_expert(f"copy {table} from stdin (format csv)", csv_file, 1 << 20)
+
+
+@contextlib.contextmanager
+def _dbt_on(handle: psycopg2.extensions.connection) -> Iterator[None]:
+    """Let dbt-postgres build on the run's connection, inside the run's transaction.
+
+    For the duration of the block, dbt-postgres' adapters get a connection
+    manager that hands every dbt connection this open handle and turns dbt's
+    BEGIN/COMMIT/ROLLBACK into a savepoint, its release and a rollback to it;
+    closing leaves the handle open. dbt must run with one thread: its
+    connections share one server session.
+    """
+    from dbt.adapters.contracts.connection import ConnectionState
+    from dbt.adapters.postgres.connections import PostgresConnectionManager
+    from dbt.adapters.postgres.impl import PostgresAdapter
+
+    class InRunConnectionManager(PostgresConnectionManager):
+        @classmethod
+        def open(cls, connection):
+            connection.handle = handle
+            connection.state = ConnectionState.OPEN
+            return connection
+
+        def add_begin_query(self):
+            return self.add_query("savepoint dbt", auto_begin=False)
+
+        def add_commit_query(self):
+            return self.add_query("release savepoint dbt", auto_begin=False)
+
+        @classmethod
+        def _rollback_handle(cls, connection) -> None:
+            # a lost connection cannot roll back: orgwh's rollback reports it
+            with contextlib.suppress(psycopg2.Error), connection.handle.cursor() as cursor:
+                cursor.execute("rollback to savepoint dbt; release savepoint dbt")
+
+        @classmethod
+        def _close_handle(cls, connection) -> None:
+            """orgwh closes the handle after its commit."""
+
+        def cancel(self, connection) -> None:
+            """Nothing to cancel: orgwh rolls the whole run back when dbt is interrupted."""
+
+    saved = PostgresAdapter.ConnectionManager
+    PostgresAdapter.ConnectionManager = InRunConnectionManager
+    try:
+        yield
+    finally:
+        PostgresAdapter.ConnectionManager = saved
+
+
+def _roll_back(connection: psycopg2.extensions.connection) -> bool:
+    """Roll the run's transaction back; False if the connection to the server is gone.
+
+    With the connection gone, the server has discarded the transaction itself.
+    """
+    try:
+        connection.cursor().execute("rollback")
+    except psycopg2.Error:
+        return False
+    return True
 
 
 class PostgresWorkspace(Workspace):
-    """A run on the warehouse database, through one connection holding the run lock."""
+    """A run on the warehouse database: one transaction on one connection holding the run lock."""
 
     target: PostgresTarget
 
-    def __init__(self, target: PostgresTarget, connection: psycopg.Connection) -> None:
+    def __init__(self, target: PostgresTarget, connection: psycopg2.extensions.connection) -> None:
         super().__init__(target)
         self.connection = connection
+        self.cursor = connection.cursor()
         self._duck: duckdb.DuckDBPyConnection | None = None
 
     def read(self, events: Path, orgs: Path, selection: DaySelection) -> Batch:
@@ -169,10 +259,12 @@ class PostgresWorkspace(Workspace):
     def stage(self, batch: Batch, loaded_on: date) -> None:
         assert self._duck is not None, "read() comes first"
         spill = self.target.settings.spill_directory
-        pg = self.connection
-        with self._duck as duck, pg.transaction():
+        pg = self.cursor
+        with self._duck as duck:
             for statement in staging.create_statements(self.target):
                 pg.execute(statement)
+            # incremental runs read the loaded days of staging.event alone
+            pg.execute("create index if not exists event_date on staging.event (date)")
             pg.execute("delete from staging.event where date = any(%s)", [batch.days])
             _copy_query(duck, pg, load.STAGED_EVENTS, "staging.event", {}, spill)
             # truncate keeps the physical order of the new rows the file's order
@@ -199,6 +291,8 @@ class PostgresWorkspace(Workspace):
             )
             if batch.days:
                 pg.execute(staging.add_pending_days(batch))
+            # the planner's statistics must know the new rows for dbt's plans
+            pg.execute("analyze staging.event, staging.organization, staging.load_day")
         self._duck = None
 
     def close(self) -> None:
@@ -208,15 +302,16 @@ class PostgresWorkspace(Workspace):
             self._duck = None
 
     def execute(self, sql: str, parameters: Sequence[Any] = ()) -> list[tuple]:
-        cursor = self.connection.execute(sql, parameters)
-        return cursor.fetchall() if cursor.description else []
+        self.cursor.execute(sql, parameters or None)
+        return self.cursor.fetchall() if self.cursor.description else []
 
     def dbt_environment(self) -> dict[str, str]:
         return environment()
 
-    def finish(self, run_log_row) -> None:
-        with self.connection.transaction():
-            super().finish(run_log_row)
+    def build(self, full_refresh: bool, on_progress: Progress | None) -> None:
+        """`dbt build` on this run's connection, inside its transaction."""
+        with _dbt_on(self.connection):
+            super().build(full_refresh, on_progress)
 
 
 class PostgresTarget(Target):
@@ -233,12 +328,23 @@ class PostgresTarget(Target):
 
     @contextlib.contextmanager
     def begin_run(self) -> Iterator[PostgresWorkspace]:
-        with (
-            connect() as connection,
-            _run_lock(connection, self.settings.lock_timeout),
-            contextlib.closing(PostgresWorkspace(self, connection)) as workspace,
-        ):
-            yield workspace
+        connection = _open_run_connection()
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("begin")
+                _run_lock(cursor, self.settings.lock_timeout)
+            with contextlib.closing(PostgresWorkspace(self, connection)) as workspace:
+                yield workspace
+            connection.cursor().execute("commit")
+        except BaseException as error:
+            if not _roll_back(connection):
+                raise ConnectionFailed(
+                    f"lost the connection to Postgres at {_describe_server(environment())} "
+                    "during the run; the warehouse is as before the run"
+                ) from error
+            raise
+        finally:
+            connection.close()
 
     def connect(self) -> psycopg.Connection:
         """An autocommit connection in a read-only session."""
