@@ -53,10 +53,11 @@
     {{ dbt.dateadd('minute', orgwh.minutes_to_utc(text), local_time) }}
 {%- endmacro %}
 
-{#- Postgres casts the same texts exactly, and the full parse's regex and
-    repeated reads cost it more than the JSON itself on a full build. -#}
+{#- Postgres casts the same texts to timestamptz exactly. `text` is read once:
+    on Postgres it is the JSON field itself, parsed again at every mention. A
+    text without a zone gets a Z, so the session's TimeZone never matters. -#}
 {% macro postgres__validated_utc_timestamp(text) -%}
-    {{ orgwh.duckdb__validated_utc_timestamp(text) }}
+    timezone('UTC', cast(regexp_replace({{ text }}, '([0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]+)?)$', '\1Z') as timestamptz))
 {%- endmacro %}
 
 {#- The length of a grammatical timestamp's zone: 1 for `Z`, 6 for an offset, else 0. -#}
