@@ -14,6 +14,7 @@ import psycopg
 import pytest
 from psycopg import sql
 from reference import EVENT_TYPES, _sort_key
+from spark_cluster import standalone_cluster
 
 from orgwh.config import Settings
 from orgwh.layers import SCHEMAS
@@ -251,28 +252,35 @@ __all__ = ["EVENT_TYPES", "read_tables", "sample_records", "write_records"]
 class SparkWarehouse:
     """The Spark warehouse of the test session: one Spark session, emptied by `reset()`.
 
-    A process can hold only one Spark session (and its metastore), so every
-    Spark test shares it; `reset()` drops the layers' databases instead.
+    The session's driver is this process and its executors run on the
+    session's standalone cluster (`spark_cluster`). A process can hold only
+    one Spark session (and its metastore), so every Spark test shares it;
+    `reset()` drops the layers' databases instead.
     """
 
     target = "spark"
 
-    def __init__(self, directory: Path, cache_dir: Path) -> None:
+    def __init__(self, directory: Path, cache_dir: Path, master: str) -> None:
         from orgwh.targets import spark
 
         self.directory = directory.resolve()
         self.cache_dir = cache_dir
+        self.master = master
         self.session = spark.session(self.settings(SAMPLE_EVENTS, SAMPLE_ORGS))
 
     def settings(self, events: Path, orgs: Path, **overrides) -> Settings:
         return Settings.from_env(
             target="spark", events=events, orgs=orgs, spark_dir=self.directory,
-            cache_dir=self.cache_dir, **overrides,
+            cache_dir=self.cache_dir, spark_master=self.master, **overrides,
         )  # fmt: skip
 
     def environment(self) -> dict[str, str]:
         """What the command line needs to find this warehouse."""
-        return {"ORGWH_SPARK_DIR": str(self.directory), "ORGWH_CACHE_DIR": str(self.cache_dir)}
+        return {
+            "ORGWH_SPARK_DIR": str(self.directory),
+            "ORGWH_SPARK_MASTER": self.master,
+            "ORGWH_CACHE_DIR": str(self.cache_dir),
+        }
 
     def reset(self) -> None:
         for database in SCHEMAS:
@@ -288,9 +296,16 @@ class SparkWarehouse:
 
 
 @pytest.fixture(scope="session")
-def spark_target(tmp_path_factory, cache_dir: Path) -> SparkWarehouse:
+def spark_cluster(tmp_path_factory) -> str:
+    """The `spark://` URL of a standalone master and worker that live as long as the session."""
+    with standalone_cluster(tmp_path_factory.mktemp("spark-cluster")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def spark_target(tmp_path_factory, cache_dir: Path, spark_cluster: str) -> SparkWarehouse:
     """The Spark warehouse of the test session (one Spark session for the whole run)."""
-    return SparkWarehouse(tmp_path_factory.mktemp("spark"), cache_dir)
+    return SparkWarehouse(tmp_path_factory.mktemp("spark"), cache_dir, spark_cluster)
 
 
 @pytest.fixture
