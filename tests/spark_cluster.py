@@ -88,13 +88,10 @@ def standalone_cluster(logs: Path, cores: int = 2, memory: str = "4g") -> Iterat
                 logs / "master.log",
             )
         )
+        worker = ["--host", _HOST, "--webui-port", str(worker_ui), "--cores", str(cores)]
+        worker += ["--memory", memory, "--work-dir", str(logs / "work")]
         processes.append(
-            _start(
-                "org.apache.spark.deploy.worker.Worker",
-                [url, "--host", _HOST, "--webui-port", str(worker_ui),
-                 "--cores", str(cores), "--memory", memory, "--work-dir", str(logs / "work")],
-                logs / "worker.log",
-            )  # fmt: skip
+            _start("org.apache.spark.deploy.worker.Worker", [url, *worker], logs / "worker.log")
         )
         _wait_until_alive(f"http://{_HOST}:{master_ui}", processes, logs)
         yield url
