@@ -71,7 +71,10 @@ def test_loading_the_last_day_leaves_the_files_of_the_first_day_untouched(
     orgs = write_records(tmp_path / "orgs.json", ORGANIZATION_RECORDS)
     settings = spark_warehouse.settings(events, orgs)
     run(settings, DaySelection(date(2020, 12, 5), date(2020, 12, 6)))
-    first_day = {"historical.user_event": "event_date=2020-12-05"}
+    first_day = {
+        "historical.user_event": "event_date=2020-12-05",
+        "dimensional.fac_user": "date_calendar=2020-12-05",
+    }
     before = {table: partition_files(spark_warehouse, table, p) for table, p in first_day.items()}
     assert all(before.values())
 
