@@ -236,7 +236,7 @@ def any_warehouse(request):
 
 
 # The marker a test gets from a fixture it uses, directly or not (pyproject.toml).
-_MARKERS = {"postgres_server": pytest.mark.postgres, "spark_target": pytest.mark.spark}
+_MARKERS = {"postgres_server": pytest.mark.postgres, "spark_cluster": pytest.mark.spark}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -306,7 +306,14 @@ class SparkWarehouse:
 @pytest.fixture(scope="session")
 def spark_cluster(tmp_path_factory) -> str:
     """The `spark://` URL of a standalone master and worker that live as long as the session."""
-    with standalone_cluster(tmp_path_factory.mktemp("spark-cluster")) as url:
+    # A standalone application takes every free core unless capped: capped at
+    # 2 of the worker's 4, the session's own and one more process (a run
+    # started by a test) get executors at the same time.
+    with (
+        standalone_cluster(tmp_path_factory.mktemp("spark-cluster"), cores=4) as url,
+        pytest.MonkeyPatch.context() as monkeypatch,
+    ):
+        monkeypatch.setenv("PYSPARK_SUBMIT_ARGS", "--conf spark.cores.max=2 pyspark-shell")
         yield url
 
 
