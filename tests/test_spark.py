@@ -6,15 +6,35 @@ Spark build takes tens of seconds, so here each property gets one.
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import pytest
+from conftest import MODELLED_TABLES, write_records
 from hypothesis import given
 from hypothesis import strategies as st
-from streams import event_streams
+from reference import expected_tables
+from streams import ORGANIZATION_RECORDS, event_streams
 from test_warehouse import (
     a_full_load_equals_the_reference_model,
     a_redelivered_day_replaces_what_that_day_held,
     builds,
     days_in_any_order_and_reruns_equal_the_reference_model,
+    user_event,
 )
+
+from orgwh.config import DaySelection
+from orgwh.errors import WarehouseLocked
+from orgwh.pipeline import run
+from orgwh.project import SAMPLE_EVENTS, SAMPLE_ORGS
 
 
 @builds(examples=1)
@@ -37,3 +57,115 @@ def test_a_redelivered_day_replaces_what_that_day_held(
     spark_warehouse, tmp_path, first, second, data
 ):
     a_redelivered_day_replaces_what_that_day_held(spark_warehouse, tmp_path, first, second, data)
+
+
+def partition_files(spark_warehouse, table: str, partition: str) -> dict[str, tuple[int, bytes]]:
+    """Each parquet file of one partition of a table: its name, mtime and content hash."""
+    schema, name = table.split(".")
+    folder = spark_warehouse.directory / "warehouse" / f"{schema}.db" / name / partition
+    return {
+        path.name: (path.stat().st_mtime_ns, hashlib.sha256(path.read_bytes()).digest())
+        for path in sorted(folder.glob("*.parquet"))
+    }
+
+
+def test_loading_the_last_day_leaves_the_files_of_the_first_day_untouched(
+    spark_warehouse, tmp_path
+):
+    stream = [
+        user_event("User Created", "2020-12-05 09:00:00", "Acme", user="u1"),
+        user_event("User Created", "2020-12-06 09:00:00", "Globex", user="u2"),
+        user_event("User Updated", "2020-12-07 09:00:00", "Acme", user="u1"),
+        user_event("User Deleted", "2020-12-07 10:00:00", "Globex", user="u2"),
+    ]
+    events = write_records(tmp_path / "events.json", stream)
+    orgs = write_records(tmp_path / "orgs.json", ORGANIZATION_RECORDS)
+    settings = spark_warehouse.settings(events, orgs)
+    run(settings, DaySelection(date(2020, 12, 5), date(2020, 12, 6)))
+    first_day = {
+        "historical.user_event": "event_date=2020-12-05",
+        "dimensional.fac_user": "date_calendar=2020-12-05",
+    }
+    before = {table: partition_files(spark_warehouse, table, p) for table, p in first_day.items()}
+    assert all(before.values())
+
+    run(settings, DaySelection(date(2020, 12, 7), date(2020, 12, 7)))
+    after = {table: partition_files(spark_warehouse, table, p) for table, p in first_day.items()}
+    assert after == before
+    assert spark_warehouse.tables() == expected_tables(stream, ORGANIZATION_RECORDS)
+
+
+def test_a_second_run_waits_for_the_first_then_fails_clearly(spark_warehouse):
+    settings = spark_warehouse.settings(SAMPLE_EVENTS, SAMPLE_ORGS, lock_timeout=0.5)
+    lock_path = spark_warehouse.directory / "warehouse.lock"
+    with open(lock_path, "w") as lock:  # what a first run holds while it works
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        with pytest.raises(WarehouseLocked) as failure:
+            run(settings)
+    assert str(failure.value) == (
+        f"{spark_warehouse.directory / 'warehouse'} is being built by another orgwh run; "
+        "wait for it to finish (waited 0.5 s, see ORGWH_LOCK_TIMEOUT)"
+    )
+
+
+# In a process of its own (one process holds one Spark session and metastore):
+# read every table after the crash, the pending days, run again, read again.
+_AFTER_THE_CRASH = """
+import pickle, sys
+from pathlib import Path
+from conftest import SparkWarehouse
+from orgwh.pipeline import run
+
+directory, cache_dir, master, events, orgs, out = sys.argv[1:]
+warehouse = SparkWarehouse(Path(directory), Path(cache_dir), master)
+readable = warehouse.tables()
+pending = sorted(row[0] for row in warehouse.session.table("staging.load_day").collect())
+run(warehouse.settings(Path(events), Path(orgs)))
+Path(out).write_bytes(pickle.dumps((sorted(readable), pending, warehouse.tables())))
+"""
+
+
+def test_a_run_killed_during_dbt_leaves_readable_tables_and_its_days_pending(
+    spark_cluster, cache_dir, tmp_path
+):
+    stream = [
+        user_event("User Created", "2020-12-05 09:00:00", "Acme", user="u1"),
+        user_event("User Created", "2020-12-06 09:00:00", "Globex", user="u2"),
+        user_event("User Updated", "2020-12-07 09:00:00", "Acme", user="u1"),
+    ]
+    events = write_records(tmp_path / "events.json", stream)
+    orgs = write_records(tmp_path / "orgs.json", ORGANIZATION_RECORDS)
+    directory = tmp_path / "spark"
+    environment = {
+        **os.environ,
+        "ORGWH_SPARK_DIR": str(directory),
+        "ORGWH_SPARK_MASTER": spark_cluster,
+        "ORGWH_CACHE_DIR": str(cache_dir),
+        "ORGWH_EVENTS": str(events),
+        "ORGWH_ORGS": str(orgs),
+    }
+    orgwh = [sys.executable, "-c", "from orgwh.cli import entry_point; entry_point()", "run", "-q"]
+    first = [*orgwh, "--target", "spark", "--start", "2020-12-05", "--end", "2020-12-06"]
+    subprocess.run(first, env=environment, check=True)
+
+    # Kill the run of the last day (its Spark driver too) once dbt writes user_event.
+    victim = subprocess.Popen(
+        [*orgwh, "--target", "spark", "--date", "2020-12-07"],
+        env=environment,
+        start_new_session=True,
+    )
+    new_rows = directory / "warehouse" / "historical.db" / "user_event__new_rows"
+    while not new_rows.exists():
+        assert victim.poll() is None, "the run ended before dbt wrote user_event"
+        time.sleep(0.05)
+    os.killpg(victim.pid, signal.SIGKILL)
+    victim.wait()
+
+    out = tmp_path / "after.pickle"
+    after_the_crash = [sys.executable, "-c", _AFTER_THE_CRASH, str(directory), str(cache_dir)]
+    after_the_crash += [spark_cluster, str(events), str(orgs), str(out)]
+    subprocess.run(after_the_crash, env=environment, cwd=Path(__file__).parent, check=True)
+    readable, pending, tables = pickle.loads(out.read_bytes())
+    assert readable == sorted(MODELLED_TABLES)
+    assert pending == [date(2020, 12, 7)]
+    assert tables == expected_tables(stream, ORGANIZATION_RECORDS)

@@ -1,6 +1,6 @@
 {{ config(
     rebuild_where="date_calendar >= {{ orgwh.fac_user_first_rebuilt_day() }}
-        or organization_name in ({{ orgwh.organizations_with_a_new_key() }})",
+        or date_calendar in ({{ orgwh.days_with_a_new_key() }})",
 ) }}
 
 -- Daily users per organization: one row per (date_calendar, organization_name)
@@ -147,14 +147,15 @@ daily as (
     from measures
     group by date_calendar, organization_name
     {% if is_incremental() %}
-    -- Days before the rebuilt ones keep their measures; only an organization
-    -- whose key changed in the latest organizations file needs them again.
+    -- Days before the rebuilt ones keep their measures; only a day holding an
+    -- organization whose key changed in the latest organizations file is
+    -- written again, whole, with the new keys.
     union all
     select date_calendar, organization_name, users_created, users_updated, users_deleted,
         active_users
     from {{ this }}
     where date_calendar < (select first_day from loaded_days)
-        and organization_name in ({{ orgwh.organizations_with_a_new_key() }})
+        and date_calendar in ({{ orgwh.days_with_a_new_key() }})
     {% endif %}
 )
 

@@ -10,11 +10,9 @@ until they reconnect, so a notebook never blocks a run.
 from __future__ import annotations
 
 import contextlib
-import errno
 import fcntl
 import os
-import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -26,41 +24,13 @@ from ..config import DaySelection
 from ..errors import NoWarehouse, WarehouseLocked
 from ..validation import Batch
 from . import Target, Workspace
-
-_POLL_SECONDS = 0.1
+from .locks import run_lock, wait_for
 
 # The oldest storage format that holds everything orgwh writes. DuckDB keeps a
 # file's format when it writes to it, so every later run, the private copy, a
 # full refresh and `clean` keep it too: DuckDB 0.10 and later (the CLI, the
 # Python, R and Java clients, DBeaver) open the warehouse, not only 2.x.
 STORAGE_VERSION = "v1.0.0"
-
-
-def _wait_for(take_lock: Callable[[], None], timeout: float, message: str) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            take_lock()
-            return
-        except OSError as error:
-            if error.errno not in (errno.EACCES, errno.EAGAIN):
-                raise
-            if time.monotonic() >= deadline:
-                raise WarehouseLocked(message) from None
-            time.sleep(_POLL_SECONDS)
-
-
-@contextlib.contextmanager
-def _run_lock(path: Path, timeout: float) -> Iterator[None]:
-    """Serialise orgwh runs on one warehouse (a lock file beside it)."""
-    with open(path.with_name(path.name + ".lock"), "w") as lock_file:
-        _wait_for(
-            lambda: fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB),
-            timeout,
-            f"{path} is being built by another orgwh run; wait for it to finish "
-            f"(waited {timeout:g} s, see ORGWH_LOCK_TIMEOUT)",
-        )
-        yield
 
 
 @contextlib.contextmanager
@@ -76,7 +46,7 @@ def _no_writer(path: Path, timeout: float) -> Iterator[int | None]:
         return
     descriptor = os.open(path, os.O_RDONLY)
     try:
-        _wait_for(
+        wait_for(
             lambda: fcntl.lockf(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB),
             timeout,
             f"{path} is open for writing in another process; close that connection "
@@ -122,7 +92,7 @@ def building_copy(path: Path, lock_timeout: float) -> Iterator[Path]:
     path = path.resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
     work = path.with_name(path.name + ".building")
-    with _run_lock(path, lock_timeout), _no_writer(path, lock_timeout) as locked:
+    with run_lock(path, lock_timeout), _no_writer(path, lock_timeout) as locked:
         _remove(work, Path(f"{work}.wal"))
         if locked is None:
             _create(work)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
@@ -30,6 +31,7 @@ from ..errors import InputError, NoWarehouse, UsageError
 from ..layers import TABLES
 from ..load import input_layout
 from . import Target, Workspace
+from .locks import run_lock
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -467,9 +469,21 @@ class SparkTarget(Target):
 
     @contextlib.contextmanager
     def begin_run(self) -> Iterator[SparkWorkspace]:
-        spark = session(self.settings)
-        with tempfile.TemporaryDirectory(dir=self.directory / "tmp") as work:
-            yield SparkWorkspace(self, spark, Path(work))
+        """The run lock is a file in the Spark folder, so it serialises the runs of one machine.
+
+        Runs from other machines on the same warehouse (a shared metastore and
+        warehouse URI) are not serialised by it (README, "Spark").
+        """
+        self.directory.mkdir(parents=True, exist_ok=True)
+        with run_lock(self.directory / "warehouse", self.settings.lock_timeout):
+            # A run killed while it wrote the new rows of a model
+            # (macros/get_insert_overwrite_sql.sql) leaves their folder without
+            # a table, and Spark refuses to create a table over a folder.
+            for leftover in (self.directory / "warehouse").glob("*.db/*__new_rows"):
+                shutil.rmtree(leftover)
+            spark = session(self.settings)
+            with tempfile.TemporaryDirectory(dir=self.directory / "tmp") as work:
+                yield SparkWorkspace(self, spark, Path(work))
 
     def has_warehouse(self) -> bool:
         """Whether a run has ever used the Spark folder: its metastore exists."""
