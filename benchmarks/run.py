@@ -5,7 +5,7 @@
     python benchmarks/run.py redeliver     # 3. re-delivering day 10 of 30 vs adding day 30
     python benchmarks/run.py scaling       # 4. full build at 1M, 2M, 4M events
     python benchmarks/run.py snapshot      # 5. daily loads: plain dbt snapshot vs orgwh
-    python benchmarks/run.py postgres      # 6. Postgres vs DuckDB (a full build, a day), COPY vs bare COPY
+    python benchmarks/run.py postgres      # 6. Postgres vs DuckDB: a full build, a day; COPY
     python benchmarks/run.py profile       # where the time of a full and a daily run goes
     python benchmarks/run.py all --quick --write-results
 
