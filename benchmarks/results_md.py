@@ -11,6 +11,7 @@ _TITLES = {
     "scaling": "4. Scaling: full build at growing sizes",
     "snapshot": "5. The original construction: a plain dbt snapshot, day by day, vs orgwh",
     "postgres": "6. Postgres vs DuckDB (a full build, a day), COPY staging vs a bare COPY",
+    "spark": "7. Spark: one day on 29 loaded days vs the same day on an empty warehouse",
     "profile": "Profile: where the time of a run goes",
 }
 
@@ -221,6 +222,7 @@ _RENDER = {
     "scaling": _scaling,
     "snapshot": _snapshot,
     "postgres": _postgres,
+    "spark": _full,
     "profile": _profile,
 }
 

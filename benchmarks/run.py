@@ -6,6 +6,7 @@
     python benchmarks/run.py scaling       # 4. full build at 1M, 2M, 4M events
     python benchmarks/run.py snapshot      # 5. daily loads: plain dbt snapshot vs orgwh
     python benchmarks/run.py postgres      # 6. Postgres vs DuckDB: a full build, a day; COPY
+    python benchmarks/run.py spark         # 7. Spark: a day on 29 loaded days vs on empty
     python benchmarks/run.py profile       # where the time of a full and a daily run goes
     python benchmarks/run.py all --quick --write-results
 
@@ -50,6 +51,7 @@ TARGETS = {
     "incremental": ("day on the days before it / day on empty", 1.3),
     "redeliver": ("re-delivered past day / added last day", 2.0),
     "scaling": ("4M build / 1M build", 4.5),
+    "spark": ("day on the days before it / day on empty, on Spark", 1.3),
 }
 
 
@@ -286,6 +288,49 @@ def bench_postgres(bench: Bench) -> dict:
     return postgres_bench.run(bench, data)
 
 
+def bench_spark(bench: Bench) -> dict:
+    """7. On Spark: add day 30 to days 1-29 vs to an empty warehouse (ORGWH_SPARK_MASTER).
+
+    A Spark warehouse is a folder (ORGWH_SPARK_DIR: parquet files and the
+    metastore, which records their absolute paths): the history is kept as a
+    copy and copied back to the same place before each run.
+    """
+    data = bench.data()
+    days = bench.args.days
+    last = day(days)
+    spark_dir = bench.workdir / "spark"
+    history = bench.saved / f"{data.folder.name}-days1-{days - 1}.spark"
+
+    def place(saved: Path | None) -> None:
+        shutil.rmtree(spark_dir, ignore_errors=True)
+        if saved is not None:
+            shutil.copytree(saved, spark_dir)
+
+    def on_spark(*options: str):
+        command = orgwh_command(
+            "run", "-q", "--target", "spark",
+            "--events", str(data.events), "--orgs", str(data.orgs), *options,
+        )  # fmt: skip
+        environment = {**bench.environment, "ORGWH_SPARK_DIR": str(spark_dir)}
+        return measure(command, environment, bench.workdir)
+
+    if not history.exists():
+        bench.log(f"preparing Spark warehouse {history.name}")
+        place(None)
+        on_spark("--start", day(1), "--end", day(days - 1))
+        shutil.copytree(spark_dir, history)
+
+    def day_on(saved: Path | None):
+        def run():
+            place(saved)
+            return on_spark("--date", last)
+
+        return run
+
+    result = bench.ab("day on history", day_on(history), "day on empty", day_on(None))
+    return {**result, **_verdict("spark", result["ratio"]), "input": _input(data)}
+
+
 def bench_profile(bench: Bench) -> dict:
     """Where the time goes: phases of a full build and of a daily run, per dbt node."""
     import profile_bench
@@ -311,6 +356,7 @@ BENCHMARKS = {
     "scaling": bench_scaling,
     "snapshot": bench_snapshot,
     "postgres": bench_postgres,
+    "spark": bench_spark,
     "profile": bench_profile,
 }
 QUICK = ("full", "incremental", "redeliver", "snapshot", "profile")
@@ -326,7 +372,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--repeat", type=int, default=3, help="interleaved repeats (medians)")
     parser.add_argument("--sizes", default="1000000,2000000,4000000", help="for scaling")
-    parser.add_argument("--quick", action="store_true", help="all: skip scaling and postgres")
+    parser.add_argument("--quick", action="store_true", help="all: skip scaling, postgres, spark")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--write-results", action="store_true", help="update RESULTS.md")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "orgwh-bench")
