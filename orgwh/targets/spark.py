@@ -262,8 +262,8 @@ _FIELD_KIND = """case when schema_of_variant(variant_get(document, '$.{name}')) 
 _FIELD_TEXT = "variant_get(document, '$.{name}', 'string')"
 _FULL_MATCH = "({text} rlike '^(?:{pattern})(?!(?s:.))')"
 # Spark's JSON parsers read the first value of a text and ignore what follows
-# it; a record is one value when, put first in an array, it is followed by the
-# array's second element and nothing else.
+# it. So each record is parsed once as the first element of an array: it is one
+# JSON value when the array holds it, then the 0 put after it, and nothing else.
 _PARSED = """
     select
         line_number,
@@ -275,9 +275,13 @@ _PARSED = """
         select
             line_number,
             raw,
-            case when json_array_length(concat('[', raw, ',0]')) = 2 then try_parse_json(raw) end
-                as document
-        from {records}
+            case when variant_get(wrapped, '$[1]', 'int') = 0
+                    and variant_get(wrapped, '$[2]') is null
+                then variant_get(wrapped, '$[0]') end as document
+        from (
+            select line_number, raw, try_parse_json(concat('[', raw, ',0]')) as wrapped
+            from {records}
+        )
     )
 """
 
