@@ -2,13 +2,13 @@
 -- already rejected records whose fields have the wrong type or whose
 -- received_at does not parse, so every row here is interpretable.
 with staged_events as (
-    select
-        date as event_date,
-        {{ orgwh.json_text_fields('json_content', [
-            'id', 'event_type', 'username', 'user_email', 'user_type',
-            'organization_name', 'plan_name', 'received_at',
-        ]) }}
-    from {{ source('staging', 'event') }}
+    {{ orgwh.select_json_text_fields(
+        source('staging', 'event'),
+        'json_content',
+        ['id', 'event_type', 'username', 'user_email', 'user_type',
+         'organization_name', 'plan_name', 'received_at'],
+        columns=['date as event_date'],
+    ) }}
 )
 
 select
