@@ -5,8 +5,8 @@
     needs rebuilding. -#}
 {% macro changed_users() -%}
     select user_id from {{ ref('user_event') }}
-    where event_date in (select date from {{ source('staging', 'load_day') }})
+    where {{ orgwh.is_loaded_day('event_date') }}
     union
     select user_id from {{ this }}
-    where cast(valid_from as date) in (select date from {{ source('staging', 'load_day') }})
+    where {{ orgwh.is_loaded_day('cast(valid_from as date)') }}
 {%- endmacro %}

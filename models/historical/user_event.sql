@@ -1,4 +1,4 @@
-{{ config(rebuild_where="event_date in (select date from {{ source('staging', 'load_day') }})") }}
+{{ config(rebuild_where="{{ orgwh.is_loaded_day('event_date') }}") }}
 
 -- One row per distinct event. On an incremental run only the loaded days are
 -- rebuilt: a day's distinct events depend on that day's records alone.

@@ -45,6 +45,9 @@ DEFAULTS = {
 # Any constant: identifies "an orgwh run holds this warehouse" among advisory locks.
 RUN_LOCK_KEY = 0x6F7267776800
 
+# Memory for each sort or hash of the run's statements (the run's transaction only).
+RUN_WORK_MEM = "256MB"
+
 
 def environment() -> dict[str, str]:
     """The libpq variables for this process, the compose defaults filled in.
@@ -240,6 +243,20 @@ def _roll_back(connection: psycopg2.extensions.connection) -> bool:
     return True
 
 
+def _analyze_if_mostly_new(cursor, table: str, new_rows: int) -> None:
+    """ANALYZE `table` when the new rows are over a tenth of what it held.
+
+    ANALYZE samples the whole table: on a day's run it would cost more than
+    the plans gain, since the planner scales row counts by the table's
+    current size anyway. Autovacuum's rule (a tenth changed) decides.
+    `reltuples` is the count at the last ANALYZE, -1 before the first.
+    """
+    cursor.execute("select reltuples from pg_class where oid = %s::regclass", [table])
+    (rows_before,) = cursor.fetchone()
+    if rows_before < 0 or new_rows > rows_before / 10:
+        cursor.execute(f"analyze {table}")
+
+
 class PostgresWorkspace(Workspace):
     """A run on the warehouse database: one transaction on one connection holding the run lock."""
 
@@ -292,7 +309,8 @@ class PostgresWorkspace(Workspace):
             if batch.days:
                 pg.execute(staging.add_pending_days(batch))
             # the planner's statistics must know the new rows for dbt's plans
-            pg.execute("analyze staging.event, staging.organization, staging.load_day")
+            pg.execute("analyze staging.organization, staging.load_day")
+            _analyze_if_mostly_new(pg, "staging.event", batch.events.staged)
         self._duck = None
 
     def close(self) -> None:
@@ -333,6 +351,9 @@ class PostgresTarget(Target):
             with connection.cursor() as cursor:
                 cursor.execute("begin")
                 _run_lock(cursor, self.settings.lock_timeout)
+                # the window sorts and the distinct events of a build fit in memory
+                # instead of spilling to disk at the server's 4 MB default
+                cursor.execute(f"set local work_mem = '{RUN_WORK_MEM}'")
             with contextlib.closing(PostgresWorkspace(self, connection)) as workspace:
                 yield workspace
             connection.cursor().execute("commit")
