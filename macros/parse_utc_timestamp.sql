@@ -53,11 +53,14 @@
     {{ dbt.dateadd('minute', orgwh.minutes_to_utc(text), local_time) }}
 {%- endmacro %}
 
-{#- Postgres casts the same texts to timestamptz exactly. `text` is read once:
-    on Postgres it is the JSON field itself, parsed again at every mention. A
-    text without a zone gets a Z, so the session's TimeZone never matters. -#}
+{#- Postgres casts the same texts to timestamptz exactly. A text without a
+    zone gets a Z, so the session's TimeZone never matters (zone_length, not
+    a regular expression: that took 5 s per million events). -#}
 {% macro postgres__validated_utc_timestamp(text) -%}
-    timezone('UTC', cast(regexp_replace({{ text }}, '([0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]+)?)$', '\1Z') as timestamptz))
+    timezone('UTC', cast(
+        case when {{ orgwh.zone_length(text) }} = 0 then {{ text }} || 'Z' else {{ text }} end
+        as timestamptz
+    ))
 {%- endmacro %}
 
 {#- The length of a grammatical timestamp's zone: 1 for `Z`, 6 for an offset, else 0. -#}
