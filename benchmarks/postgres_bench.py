@@ -225,7 +225,7 @@ def _copy_child(out: Path, events: Path, orgs: Path) -> None:
 
 
 def _profile_child(out: Path, events: Path, orgs: Path, day_text: str) -> None:
-    """One day's run on Postgres; the seconds from each progress message to the next."""
+    """A run on Postgres of one day (`all`: every day); the seconds between progress messages."""
     from orgwh.config import DaySelection, Settings
     from orgwh.pipeline import run
 
@@ -233,7 +233,7 @@ def _profile_child(out: Path, events: Path, orgs: Path, day_text: str) -> None:
     started = time.monotonic()
     run(
         Settings.from_env(target="postgres", events=events, orgs=orgs),
-        DaySelection.from_options(day_text),
+        DaySelection.from_options(None if day_text == "all" else day_text),
         on_progress=lambda message: marks.append((message, time.monotonic())),
     )
     ended = time.monotonic()
@@ -260,5 +260,5 @@ if __name__ == "__main__":
     else:
         raise SystemExit(
             "usage: postgres_bench.py copy OUT.json EVENTS ORGS\n"
-            "       postgres_bench.py profile OUT.json EVENTS ORGS YYYY-MM-DD"
+            "       postgres_bench.py profile OUT.json EVENTS ORGS YYYY-MM-DD|all"
         )
