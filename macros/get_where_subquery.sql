@@ -1,14 +1,15 @@
-{#- A data test's `where` config names the relations it reads with
-    placeholders, which this override of dbt's get_where_subquery (the
-    documented way to template `where`) replaces when the test runs:
-      __load_day__               source('staging', 'load_day')
-      __user_event__             the user_event model
-      __is_loaded_day__(column)  orgwh.is_loaded_day(column)
+{#- A data test's `where` config names what it reads with placeholders,
+    which this override of dbt's get_where_subquery (the documented way to
+    template `where`) replaces when the test runs:
+      __load_day__                  source('staging', 'load_day')
+      __is_loaded_day__(column)     orgwh.is_loaded_day(column)
+      __has_loaded_events__(column) whether the user `column` has events in
+                                    user_event on the loaded days
     dbt renders `where` while it parses the .yml, where only var() and
-    env_var() exist, so ref() and source() cannot be written there. A model
-    is found through the manifest's graph rather than ref(): a test depends
-    only on the model it tests, and dbt refuses a ref() to any other model
-    at run time. -#}
+    env_var() exist, so ref(), source() and macros cannot be written there. A
+    model is found through the manifest's graph rather than ref(): a test
+    depends only on the model it tests, and dbt refuses a ref() to any other
+    model at run time. -#}
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where', '') -%}
     {%- if not where -%}
@@ -17,12 +18,18 @@
     {%- set user_event = graph.nodes['model.orgwh.user_event'] -%}
     {%- set user_event_relation = api.Relation.create(
         database=user_event.database, schema=user_event.schema, identifier=user_event.alias) -%}
+    {%- set users_with_loaded_events -%}
+        select user_id from {{ user_event_relation }} where {{ orgwh.is_loaded_day('event_date') }}
+    {%- endset -%}
     {%- set where = modules.re.sub(
         '__is_loaded_day__[(]([^()]*)[)]', orgwh.is_loaded_day('\\1') | string, where
     ) -%}
-    {%- set where = where
-        | replace('__load_day__', source('staging', 'load_day') | string)
-        | replace('__user_event__', user_event_relation | string) -%}
+    {%- set where = modules.re.sub(
+        '__has_loaded_events__[(]([^()]*)[)]',
+        orgwh.is_in('\\1', users_with_loaded_events) | string,
+        where,
+    ) -%}
+    {%- set where = where | replace('__load_day__', source('staging', 'load_day') | string) -%}
     {{ return('(select * from ' ~ relation ~ ' where ' ~ where ~ orgwh.scope_first() ~ ') dbt_subquery') }}
 {%- endmacro %}
 

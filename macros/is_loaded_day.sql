@@ -1,16 +1,22 @@
 {#- Whether `column`, a date, is one of the days in staging.load_day. -#}
 {% macro is_loaded_day(column) -%}
-    {{ return(adapter.dispatch('is_loaded_day', 'orgwh')(column)) }}
+    {{ orgwh.is_in(column, 'select date from ' ~ source('staging', 'load_day')) }}
 {%- endmacro %}
 
-{% macro default__is_loaded_day(column) -%}
-    {{ column }} in (select date from {{ source('staging', 'load_day') }})
+{#- Whether `column` is one of the values `query` selects: `column in (query)`. -#}
+{% macro is_in(column, query) -%}
+    {{ return(adapter.dispatch('is_in', 'orgwh')(column, query)) }}
 {%- endmacro %}
 
-{#- Postgres plans `in (select ...)` as a semi-join above the scan, and computes
-    the scan's columns (every staged event's JSON, parsed) for every row first.
-    A list evaluated once makes it a filter of the scan itself, served by the
-    index on staging.event (date). -#}
-{% macro postgres__is_loaded_day(column) -%}
-    {{ column }} = any(array(select date from {{ source('staging', 'load_day') }}))
+{% macro default__is_in(column, query) -%}
+    {{ column }} in ({{ query }})
+{%- endmacro %}
+
+{#- Postgres plans `in (query)` as a join, sized by an estimate of the
+    query's rows that is often far off: for a day's 20,000 changed users it
+    merge-joined every event in user order (2.8 s instead of 1.2). An array
+    computed once before the scan becomes index lookups or a filter of the
+    scan itself, whatever the estimate. -#}
+{% macro postgres__is_in(column, query) -%}
+    {{ column }} = any(array({{ query }}))
 {%- endmacro %}

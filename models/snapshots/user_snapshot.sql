@@ -1,4 +1,4 @@
-{{ config(rebuild_where="user_id in ({{ orgwh.changed_users() }})") }}
+{{ config(rebuild_where="{{ orgwh.is_in('user_id', orgwh.changed_users()) }}") }}
 
 -- One row per version of a user (SCD type 2), built from the whole of each
 -- user's event history rather than by comparing a new batch with the current
@@ -8,7 +8,7 @@
 with events as (
     select * from {{ ref('user_event') }}
     {% if is_incremental() %}
-    where user_id in ({{ orgwh.changed_users() }})
+    where {{ orgwh.is_in('user_id', orgwh.changed_users()) }}
     {% endif %}
 ),
 
