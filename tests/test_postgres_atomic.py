@@ -12,6 +12,7 @@ import time
 
 import psycopg
 import pytest
+from conftest import read_tables
 from test_atomic import DAY, two_deliveries
 
 from orgwh.errors import ConnectionFailed, DataTestFailed
@@ -141,6 +142,25 @@ def test_a_reader_sees_the_warehouse_before_then_after_never_a_mix(postgres_ware
     assert before != after
     assert set(seen) <= {before, after}
     assert seen[0] == before
+
+
+def test_a_reader_of_the_layers_never_waits_for_a_run(postgres_warehouse, tmp_path):
+    """The modelled tables change row by row and dim_user's view is left as it is:
+    a run takes no lock that makes their readers wait for its commit."""
+    first, second, orgs, expected = two_deliveries(tmp_path)
+    run(postgres_warehouse.settings(first, orgs))
+    before = postgres_warehouse.tables()
+
+    victim = paused_run(postgres_warehouse.settings(second, orgs), "committing")
+    try:
+        with postgres_warehouse._connect(postgres_warehouse.server["PGDATABASE"]) as reader:
+            # waiting on a lock the run holds fails this read instead of blocking it
+            reader.execute("set lock_timeout = '2s'")
+            assert read_tables(reader) == before
+    finally:
+        victim.communicate("go on\n")
+    assert victim.returncode == 0
+    assert postgres_warehouse.tables() == expected
 
 
 def test_a_failed_data_test_changes_nothing_on_postgres(postgres_warehouse):
