@@ -86,6 +86,13 @@ def _memory(text: str) -> str:
     return text
 
 
+def _location(text: str) -> str:
+    """A URI (`hdfs://…`, `s3a://…`, `file:/…`) as given; a local folder made absolute."""
+    if re.match(r"[a-zA-Z][a-zA-Z0-9+.-]+:", text):
+        return text
+    return str(Path(text).resolve())
+
+
 def _partitions(text: str) -> int:
     if not text.isdigit() or int(text) == 0:
         raise UsageError(f"ORGWH_SPARK_SHUFFLE_PARTITIONS must be a whole number, not {text!r}")
@@ -111,6 +118,7 @@ class Settings:
     temp_directory: Path | None = None
     # Spark (Postgres takes the libpq variables: targets/postgres.py)
     spark_dir: Path | None = None
+    spark_warehouse: str | None = None
     spark_master: str = "local[*]"
     spark_shuffle_partitions: int = 4
 
@@ -140,6 +148,11 @@ class Settings:
         """The Spark target's folder: its warehouse, metastore and scratch space."""
         return (self.spark_dir or self.cache_dir / "spark").resolve()
 
+    @property
+    def spark_warehouse_location(self) -> str:
+        """Where Spark writes the tables' files: a URI or folder every executor reaches."""
+        return self.spark_warehouse or str(self.spark_directory / "warehouse")
+
 
 # The environment variable of each setting, and how its text is read.
 ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
@@ -151,6 +164,7 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
     "memory_limit": ("ORGWH_MEMORY_LIMIT", _memory),
     "temp_directory": ("ORGWH_TEMP_DIRECTORY", Path),
     "spark_dir": ("ORGWH_SPARK_DIR", Path),
+    "spark_warehouse": ("ORGWH_SPARK_WAREHOUSE", _location),
     "spark_master": ("ORGWH_SPARK_MASTER", str),
     "spark_shuffle_partitions": ("ORGWH_SPARK_SHUFFLE_PARTITIONS", _partitions),
 }

@@ -256,6 +256,9 @@ class SparkWarehouse:
     session's standalone cluster (`spark_cluster`). A process can hold only
     one Spark session (and its metastore), so every Spark test shares it;
     `reset()` drops the layers' databases instead.
+
+    The tables' files go to `tables`, outside the Spark folder and named by
+    a `file://` URI, as a cluster's warehouse would be by `hdfs://`.
     """
 
     target = "spark"
@@ -264,6 +267,7 @@ class SparkWarehouse:
         from orgwh.targets import spark
 
         self.directory = directory.resolve()
+        self.tables_folder = self.directory.with_name(self.directory.name + "-tables")
         self.cache_dir = cache_dir
         self.master = master
         self.session = spark.session(self.settings(SAMPLE_EVENTS, SAMPLE_ORGS))
@@ -271,13 +275,15 @@ class SparkWarehouse:
     def settings(self, events: Path, orgs: Path, **overrides) -> Settings:
         return Settings.from_env(
             target="spark", events=events, orgs=orgs, spark_dir=self.directory,
-            cache_dir=self.cache_dir, spark_master=self.master, **overrides,
+            spark_warehouse=self.tables_folder.as_uri(), cache_dir=self.cache_dir,
+            spark_master=self.master, **overrides,
         )  # fmt: skip
 
     def environment(self) -> dict[str, str]:
         """What the command line needs to find this warehouse."""
         return {
             "ORGWH_SPARK_DIR": str(self.directory),
+            "ORGWH_SPARK_WAREHOUSE": self.tables_folder.as_uri(),
             "ORGWH_SPARK_MASTER": self.master,
             "ORGWH_CACHE_DIR": str(self.cache_dir),
         }

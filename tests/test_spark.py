@@ -62,7 +62,7 @@ def test_a_redelivered_day_replaces_what_that_day_held(
 def partition_files(spark_warehouse, table: str, partition: str) -> dict[str, tuple[int, bytes]]:
     """Each parquet file of one partition of a table: its name, mtime and content hash."""
     schema, name = table.split(".")
-    folder = spark_warehouse.directory / "warehouse" / f"{schema}.db" / name / partition
+    folder = spark_warehouse.tables_folder / f"{schema}.db" / name / partition
     return {
         path.name: (path.stat().st_mtime_ns, hashlib.sha256(path.read_bytes()).digest())
         for path in sorted(folder.glob("*.parquet"))
@@ -118,14 +118,14 @@ from orgwh.pipeline import run
 
 directory, cache_dir, master, events, orgs, out = sys.argv[1:]
 warehouse = SparkWarehouse(Path(directory), Path(cache_dir), master)
-readable = warehouse.tables()
+after_the_crash = warehouse.tables()
 pending = sorted(row[0] for row in warehouse.session.table("staging.load_day").collect())
 run(warehouse.settings(Path(events), Path(orgs)))
-Path(out).write_bytes(pickle.dumps((sorted(readable), pending, warehouse.tables())))
+Path(out).write_bytes(pickle.dumps((after_the_crash, pending, warehouse.tables())))
 """
 
 
-def test_a_run_killed_during_dbt_leaves_readable_tables_and_its_days_pending(
+def test_a_run_killed_while_it_rebuilds_a_table_leaves_the_old_table_and_its_days_pending(
     spark_cluster, cache_dir, tmp_path
 ):
     stream = [
@@ -136,9 +136,11 @@ def test_a_run_killed_during_dbt_leaves_readable_tables_and_its_days_pending(
     events = write_records(tmp_path / "events.json", stream)
     orgs = write_records(tmp_path / "orgs.json", ORGANIZATION_RECORDS)
     directory = tmp_path / "spark"
+    tables_folder = tmp_path / "spark-tables"  # where SparkWarehouse(directory) puts them
     environment = {
         **os.environ,
         "ORGWH_SPARK_DIR": str(directory),
+        "ORGWH_SPARK_WAREHOUSE": tables_folder.as_uri(),
         "ORGWH_SPARK_MASTER": spark_cluster,
         "ORGWH_CACHE_DIR": str(cache_dir),
         "ORGWH_EVENTS": str(events),
@@ -148,15 +150,16 @@ def test_a_run_killed_during_dbt_leaves_readable_tables_and_its_days_pending(
     first = [*orgwh, "--target", "spark", "--start", "2020-12-05", "--end", "2020-12-06"]
     subprocess.run(first, env=environment, check=True)
 
-    # Kill the run of the last day (its Spark driver too) once dbt writes user_event.
+    # Kill the run of the last day (its Spark driver too) while dbt writes the
+    # new user_snapshot (after user_event's partitions of the day were replaced).
     victim = subprocess.Popen(
         [*orgwh, "--target", "spark", "--date", "2020-12-07"],
         env=environment,
         start_new_session=True,
     )
-    new_rows = directory / "warehouse" / "historical.db" / "user_event__new_rows"
+    new_rows = tables_folder / "snapshots.db" / "user_snapshot__new_rows"
     while not new_rows.exists():
-        assert victim.poll() is None, "the run ended before dbt wrote user_event"
+        assert victim.poll() is None, "the run ended before dbt wrote user_snapshot"
         time.sleep(0.05)
     os.killpg(victim.pid, signal.SIGKILL)
     victim.wait()
@@ -165,7 +168,9 @@ def test_a_run_killed_during_dbt_leaves_readable_tables_and_its_days_pending(
     after_the_crash = [sys.executable, "-c", _AFTER_THE_CRASH, str(directory), str(cache_dir)]
     after_the_crash += [spark_cluster, str(events), str(orgs), str(out)]
     subprocess.run(after_the_crash, env=environment, cwd=Path(__file__).parent, check=True)
-    readable, pending, tables = pickle.loads(out.read_bytes())
-    assert readable == sorted(MODELLED_TABLES)
+    tables_after_the_crash, pending, tables = pickle.loads(out.read_bytes())
+    before = expected_tables(stream[:2], ORGANIZATION_RECORDS)
+    assert sorted(tables_after_the_crash) == sorted(MODELLED_TABLES)
+    assert tables_after_the_crash["snapshots.user_snapshot"] == before["snapshots.user_snapshot"]
     assert pending == [date(2020, 12, 7)]
     assert tables == expected_tables(stream, ORGANIZATION_RECORDS)

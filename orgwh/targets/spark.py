@@ -9,7 +9,9 @@ one warehouse and one metastore.
 
 Layout of the Spark folder (`Settings.spark_directory`):
 
-    warehouse/      the tables, as parquet files (spark.sql.warehouse.dir)
+    warehouse/      the tables, as parquet files (spark.sql.warehouse.dir),
+                    unless ORGWH_SPARK_WAREHOUSE puts them elsewhere (hdfs://...)
+    warehouse.lock  the run lock
     metastore_db/   the embedded Derby metastore that names them
     tmp/            Spark's scratch space; derby.log and log4j2.properties
 """
@@ -18,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
@@ -50,13 +51,14 @@ appender.console.layout.pattern = %d{HH:mm:ss} %p %c{1}: %m%n
 def session_config(settings: Settings) -> dict[str, str]:
     """The Spark settings of an orgwh session; dbt reuses the session, so they hold for it too.
 
-    Every file Spark writes goes under the Spark folder; times are UTC and a
+    Every file Spark writes goes under the Spark folder, but the tables'
+    files, which go to the warehouse location; times are UTC and a
     `timestamp` is a timestamp without time zone, as SPEC 4 wants.
     """
     spark_dir = settings.spark_directory
     return {
         "spark.master": settings.spark_master,
-        "spark.sql.warehouse.dir": str(spark_dir / "warehouse"),
+        "spark.sql.warehouse.dir": settings.spark_warehouse_location,
         "spark.hadoop.javax.jdo.option.ConnectionURL": (
             f"jdbc:derby:;databaseName={spark_dir / 'metastore_db'};create=true"
         ),
@@ -92,11 +94,11 @@ def session(settings: Settings) -> SparkSession:
     logging.getLogger("SQLQueryContextLogger").setLevel(logging.CRITICAL)
     active = SparkSession.getActiveSession()
     if active is not None:
-        running = active.conf.get("spark.sql.warehouse.dir").removeprefix("file:")
-        if Path(running) != spark_dir / "warehouse":
+        running = active.conf.get("spark.sql.warehouse.dir")
+        wanted = settings.spark_warehouse_location
+        if _local_form(running) != _local_form(wanted):
             raise UsageError(
-                f"this process already runs Spark on {running}; "
-                f"start a new process to use {spark_dir}"
+                f"this process already runs Spark on {running}; start a new process to use {wanted}"
             )
         return active
     (spark_dir / "tmp").mkdir(parents=True, exist_ok=True)
@@ -105,6 +107,28 @@ def session(settings: Settings) -> SparkSession:
     for key, value in session_config(settings).items():
         builder = builder.config(key, value)
     return builder.getOrCreate()
+
+
+def _local_form(location: str) -> str:
+    """A warehouse location as Spark reports it back (`file:/x/` for `/x` or `file:///x`)."""
+    if location.startswith("file:"):
+        location = "/" + location.removeprefix("file:").lstrip("/")
+    return location.rstrip("/")
+
+
+def _remove_scratch_tables(spark: SparkSession, warehouse: str) -> None:
+    """Delete the folders of the scratch tables (`<model>__new_rows`) a killed run left.
+
+    A run killed while it wrote a model's new rows (the `table`
+    materialization and get_insert_overwrite_sql) leaves a folder without a
+    table, and Spark refuses to create a table over a folder. Hadoop's
+    FileSystem reaches the warehouse wherever it is (file:, hdfs:, s3a:).
+    """
+    hadoop_fs = spark._jvm.org.apache.hadoop.fs  # type: ignore[union-attr]
+    pattern = hadoop_fs.Path(warehouse.rstrip("/") + "/*.db/*__new_rows")
+    filesystem = pattern.getFileSystem(spark._jsc.hadoopConfiguration())  # type: ignore[union-attr]
+    for leftover in filesystem.globStatus(pattern) or []:
+        filesystem.delete(leftover.getPath(), True)
 
 
 def _spark_errors() -> tuple[type[Exception], ...]:
@@ -480,12 +504,8 @@ class SparkTarget(Target):
         """
         self.directory.mkdir(parents=True, exist_ok=True)
         with run_lock(self.directory / "warehouse", self.settings.lock_timeout):
-            # A run killed while it wrote the new rows of a model
-            # (macros/get_insert_overwrite_sql.sql) leaves their folder without
-            # a table, and Spark refuses to create a table over a folder.
-            for leftover in (self.directory / "warehouse").glob("*.db/*__new_rows"):
-                shutil.rmtree(leftover)
             spark = session(self.settings)
+            _remove_scratch_tables(spark, self.settings.spark_warehouse_location)
             with tempfile.TemporaryDirectory(dir=self.directory / "tmp") as work:
                 yield SparkWorkspace(self, spark, Path(work))
 
