@@ -45,7 +45,7 @@ DEFAULTS = {
 # Any constant: identifies "an orgwh run holds this warehouse" among advisory locks.
 RUN_LOCK_KEY = 0x6F7267776800
 
-# Memory for each sort or hash of the run's statements (the run's transaction only).
+# Memory for each sort, hash or index build of the run (its transaction only).
 RUN_WORK_MEM = "256MB"
 
 
@@ -351,9 +351,11 @@ class PostgresTarget(Target):
             with connection.cursor() as cursor:
                 cursor.execute("begin")
                 _run_lock(cursor, self.settings.lock_timeout)
-                # the window sorts and the distinct events of a build fit in memory
-                # instead of spilling to disk at the server's 4 MB default
+                # the window sorts, the distinct events and the index builds of a
+                # run fit in memory instead of spilling to disk at the server's
+                # defaults (4 MB and 64 MB)
                 cursor.execute(f"set local work_mem = '{RUN_WORK_MEM}'")
+                cursor.execute(f"set local maintenance_work_mem = '{RUN_WORK_MEM}'")
             with contextlib.closing(PostgresWorkspace(self, connection)) as workspace:
                 yield workspace
             connection.cursor().execute("commit")
