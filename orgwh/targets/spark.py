@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from .. import staging, validation
 from ..config import DaySelection, Settings
 from ..errors import InputError, NoWarehouse, UsageError
-from ..layers import TABLES
+from ..layers import SCHEMAS, TABLES
 from ..load import input_layout
 from . import Target, Workspace
 from .locks import run_lock
@@ -116,19 +116,36 @@ def _local_form(location: str) -> str:
     return location.rstrip("/")
 
 
-def _remove_scratch_tables(spark: SparkSession, warehouse: str) -> None:
-    """Delete the folders of the scratch tables (`<model>__new_rows`) a killed run left.
+def _remove_unused_folders(spark: SparkSession, warehouse: str) -> None:
+    """Delete the folders in the layers' databases that no table uses.
 
-    A run killed while it wrote a model's new rows (the `table`
-    materialization and get_insert_overwrite_sql) leaves a folder without a
-    table, and Spark refuses to create a table over a folder. Hadoop's
-    FileSystem reaches the warehouse wherever it is (file:, hdfs:, s3a:).
+    A run leaves two kinds, by design or by dying: the files a table was
+    pointed away from (macros/spark_table_materialization.sql keeps them
+    until the next run, for the queries still reading them), and the new
+    rows that a killed run was writing (a folder without a table, over which
+    Spark refuses to create one). Hadoop's FileSystem reaches the warehouse
+    wherever it is (file:, hdfs:, s3a:).
     """
     hadoop_fs = spark._jvm.org.apache.hadoop.fs  # type: ignore[union-attr]
-    pattern = hadoop_fs.Path(warehouse.rstrip("/") + "/*.db/*__new_rows")
-    filesystem = pattern.getFileSystem(spark._jsc.hadoopConfiguration())  # type: ignore[union-attr]
-    for leftover in filesystem.globStatus(pattern) or []:
-        filesystem.delete(leftover.getPath(), True)
+    filesystem = hadoop_fs.Path(warehouse).getFileSystem(spark._jsc.hadoopConfiguration())  # type: ignore[union-attr]
+
+    def qualified(location: str) -> str:
+        return filesystem.makeQualified(hadoop_fs.Path(location)).toString()
+
+    for database in SCHEMAS:
+        folder = hadoop_fs.Path(f"{warehouse.rstrip('/')}/{database}.db")
+        if not spark.catalog.databaseExists(database) or not filesystem.exists(folder):
+            continue
+        used = {
+            qualified(row.data_type)
+            for table in spark.catalog.listTables(database)
+            if table.tableType in ("MANAGED", "EXTERNAL")
+            for row in spark.sql(f"describe table extended {database}.{table.name}").collect()
+            if row.col_name == "Location"
+        }
+        for child in filesystem.listStatus(folder):
+            if child.isDirectory() and qualified(child.getPath().toString()) not in used:
+                filesystem.delete(child.getPath(), True)
 
 
 def _spark_errors() -> tuple[type[Exception], ...]:
@@ -505,7 +522,7 @@ class SparkTarget(Target):
         self.directory.mkdir(parents=True, exist_ok=True)
         with run_lock(self.directory / "warehouse", self.settings.lock_timeout):
             spark = session(self.settings)
-            _remove_scratch_tables(spark, self.settings.spark_warehouse_location)
+            _remove_unused_folders(spark, self.settings.spark_warehouse_location)
             with tempfile.TemporaryDirectory(dir=self.directory / "tmp") as work:
                 yield SparkWorkspace(self, spark, Path(work))
 
