@@ -43,16 +43,21 @@ def _server_environment(pgdata: Path) -> dict[str, str]:
     }
 
 
+def _connect(environment: dict[str, str], dbname: str):
+    """An autocommit connection to database `dbname` of the benchmark's server."""
+    import psycopg
+
+    return psycopg.connect(
+        host=environment["PGHOST"], port=environment["PGPORT"], user=environment["PGUSER"],
+        dbname=dbname, autocommit=True,
+    )  # fmt: skip
+
+
 def _fresh_database(environment: dict[str, str], template: str | None = None) -> None:
     """Drop and create the benchmark database, empty or as a copy of `template`
     (orgwh creates a missing one only on some servers: psycopg reports "does
     not exist" as a plain OperationalError)."""
-    import psycopg
-
-    with psycopg.connect(
-        host=environment["PGHOST"], port=environment["PGPORT"], user=environment["PGUSER"],
-        dbname="postgres", autocommit=True,
-    ) as admin:  # fmt: skip
+    with _connect(environment, "postgres") as admin:
         admin.execute(f"drop database if exists {DATABASE} with (force)")
         admin.execute(f"create database {DATABASE}" + (f" template {template}" if template else ""))
 
@@ -64,17 +69,9 @@ def _keep_as_history(environment: dict[str, str]) -> None:
     daily runs: copied seconds after it was built, its rows would still carry
     no hint bits, and every run on a copy would first write them all.
     """
-    import psycopg
-
-    with psycopg.connect(
-        host=environment["PGHOST"], port=environment["PGPORT"], user=environment["PGUSER"],
-        dbname=DATABASE, autocommit=True,
-    ) as warehouse:  # fmt: skip
+    with _connect(environment, DATABASE) as warehouse:
         warehouse.execute("vacuum (analyze)")
-    with psycopg.connect(
-        host=environment["PGHOST"], port=environment["PGPORT"], user=environment["PGUSER"],
-        dbname="postgres", autocommit=True,
-    ) as admin:  # fmt: skip
+    with _connect(environment, "postgres") as admin:
         admin.execute(f"drop database if exists {HISTORY} with (force)")
         admin.execute(f"create database {HISTORY} template {DATABASE}")
 
