@@ -257,8 +257,8 @@ class SparkWarehouse:
     one Spark session (and its metastore), so every Spark test shares it;
     `reset()` drops the layers' databases instead.
 
-    The tables' files go to `tables`, outside the Spark folder and named by
-    a `file://` URI, as a cluster's warehouse would be by `hdfs://`.
+    The tables' files go to `tables_folder`, outside the Spark folder and
+    named by a `file://` URI, as a cluster's warehouse would be by `hdfs://`.
     """
 
     target = "spark"
@@ -267,10 +267,15 @@ class SparkWarehouse:
         from orgwh.targets import spark
 
         self.directory = directory.resolve()
-        self.tables_folder = self.directory.with_name(self.directory.name + "-tables")
+        self.tables_folder = self.tables_folder_of(self.directory)
         self.cache_dir = cache_dir
         self.master = master
         self.session = spark.session(self.settings(SAMPLE_EVENTS, SAMPLE_ORGS))
+
+    @staticmethod
+    def tables_folder_of(directory: Path) -> Path:
+        """Where the tables of the warehouse in the Spark folder `directory` go."""
+        return directory.with_name(directory.name + "-tables")
 
     def settings(self, events: Path, orgs: Path, **overrides) -> Settings:
         return Settings.from_env(

@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import MODELLED_TABLES, write_records
+from conftest import MODELLED_TABLES, SparkWarehouse, write_records
 from hypothesis import given
 from hypothesis import strategies as st
 from reference import expected_tables
@@ -136,7 +136,7 @@ def test_a_run_killed_while_it_rebuilds_a_table_leaves_the_old_table_and_its_day
     events = write_records(tmp_path / "events.json", stream)
     orgs = write_records(tmp_path / "orgs.json", ORGANIZATION_RECORDS)
     directory = tmp_path / "spark"
-    tables_folder = tmp_path / "spark-tables"  # where SparkWarehouse(directory) puts them
+    tables_folder = SparkWarehouse.tables_folder_of(directory)
     environment = {
         **os.environ,
         "ORGWH_SPARK_DIR": str(directory),
