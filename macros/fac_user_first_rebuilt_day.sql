@@ -9,7 +9,7 @@
     measure of its day non-zero. -#}
 {% macro fac_user_first_rebuilt_day() -%}
     (select least(
-        (select min(date) from {{ source('staging', 'load_day') }}),
+        {{ orgwh.first_loaded_day() }},
         (select cast({{ dbt.dateadd('day', 1, 'max(date_calendar)') }} as date) from {{ this }}),
         (select cast({{ dbt.dateadd('day', 1, 'max(event_date)') }} as date) from {{ ref('user_event') }})
     ))

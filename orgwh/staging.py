@@ -63,6 +63,13 @@ MARK_EVERY_DAY_PENDING = """
     select distinct date from staging.event except select date from staging.load_day
 """
 
+# A row when some staged day is not pending: then the build keeps that day's rows.
+A_DAY_NOT_PENDING = """
+    select date from staging.event
+    where date not in (select date from staging.load_day)
+    limit 1
+"""
+
 
 def create_statements(target: Target) -> list[str]:
     """The schema and tables of staging, created where missing."""

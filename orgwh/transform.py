@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -34,13 +35,21 @@ def _environment(values: Mapping[str, str]) -> Iterator[None]:
                 os.environ[name] = value
 
 
-def dbt_state_dir(cache_dir: Path, target: str, environment: Mapping[str, str]) -> Path:
-    """dbt's target folder, one per target and connection.
+def dbt_state_dir(
+    cache_dir: Path,
+    target: str,
+    environment: Mapping[str, str],
+    variables: Mapping[str, object] | None = None,
+) -> Path:
+    """dbt's target folder, one per target, connection and set of dbt variables.
 
     dbt keeps its partial-parse state there, and discards it when the
-    connection changes; one folder per connection keeps it valid between runs.
+    connection or the variables change; one folder for each keeps it valid
+    between runs.
     """
     connection = "\0".join(f"{key}={value}" for key, value in sorted(environment.items()))
+    if variables:
+        connection += "\0" + json.dumps(variables, sort_keys=True)
     digest = hashlib.sha256(connection.encode()).hexdigest()[:12]
     return cache_dir / "dbt" / f"{target}-{digest}"
 
@@ -83,15 +92,19 @@ def invoke_dbt(
     target: Target,
     environment: Mapping[str, str],
     on_progress: Progress | None = None,
+    variables: Mapping[str, object] | None = None,
 ):
     """Run one dbt command against the bundled project on `target`; return dbt's result.
 
-    `environment` holds the connection settings that profiles.yml reads.
-    Raises BuildFailed when dbt itself fails (not for failed tests).
+    `environment` holds the connection settings that profiles.yml reads;
+    `variables` are the project's `var()`s. Raises BuildFailed when dbt
+    itself fails (not for failed tests).
     """
     from dbt.cli.main import dbtRunner  # dbt takes seconds to import: only when needed
 
-    state_dir = dbt_state_dir(target.settings.cache_dir, target.name, environment)
+    state_dir = dbt_state_dir(target.settings.cache_dir, target.name, environment, variables)
+    if variables:
+        command = [*command, "--vars", json.dumps(variables)]
     arguments = [
         *command,
         "--project-dir", str(PROJECT_DIR),
@@ -117,11 +130,15 @@ def build(
     environment: Mapping[str, str],
     full_refresh: bool = False,
     on_progress: Progress | None = None,
+    every_day_pending: bool = False,
 ) -> None:
     """Build every model and run every data test (`dbt build`).
 
     dbt unit tests (the `unit_tests:` beside the models) check the models'
     logic on fixed rows, not the data; the test suite runs them, runs do not.
+    `every_day_pending` says that every staged day is in staging.load_day:
+    the build then rewrites every row, and the data tests check whole tables
+    instead of the rows of the pending days (macros/get_where_subquery.sql).
 
     Raises DataTestFailed naming the failed error-severity tests, or
     BuildFailed naming the models that could not be built.
@@ -129,7 +146,8 @@ def build(
     command = ["build", "--exclude", "test_type:unit", "--no-write-json"]
     if full_refresh:
         command.append("--full-refresh")
-    result = invoke_dbt(command, target, environment, on_progress)
+    variables = {"every_day_pending": True} if every_day_pending else None
+    result = invoke_dbt(command, target, environment, on_progress, variables)
     if result.success:
         return
     failed_tests, failed_models = [], []

@@ -83,7 +83,10 @@ class Workspace(ABC):
 
     def build(self, full_refresh: bool, on_progress: Progress | None) -> None:
         """Build every model and run the data tests (`dbt build`) in this run."""
-        transform.build(self.target, self.dbt_environment(), full_refresh, on_progress)
+        every_day_pending = not self.execute(staging.A_DAY_NOT_PENDING)
+        transform.build(
+            self.target, self.dbt_environment(), full_refresh, on_progress, every_day_pending
+        )
 
     def mark_every_day_pending(self) -> None:
         """Put every staged day in staging.load_day, for a full rebuild and its tests."""
