@@ -1,14 +1,31 @@
-{{ config(rebuild_where="{{ orgwh.is_in('user_id', orgwh.changed_users()) }}") }}
+{{ config(rebuild_where="{{ orgwh.is_in('user_id', orgwh.changed_users()) }}
+    and (valid_to is null or valid_to >= {{ orgwh.first_loaded_day() }})") }}
 
--- One row per version of a user (SCD type 2), built from the whole of each
--- user's event history rather than by comparing a new batch with the current
--- row: that makes the result independent of how events were batched into
--- runs, of the order days arrive in, and of reruns. An incremental run
--- rebuilds only the users that the loaded days can change.
-with events as (
+-- One row per version of a user (SCD type 2), computed from the user's events
+-- in time order, so that the result does not depend on how events were
+-- batched into runs, on the order days arrive in, or on reruns.
+-- An incremental run rebuilds only the users that the loaded days can change,
+-- and of those only the versions current on or after the earliest loaded
+-- day, from the events of that day on. The versions before it follow from the
+-- earlier events alone (a version starts where the state changes) and stay;
+-- the version current when that day began is the state that the first
+-- rebuilt event is compared with.
+with
+{% if is_incremental() %}
+rebuilt_users as (
+    {{ orgwh.changed_users() }}
+),
+{% endif %}
+
+-- A join with rebuilt_users, not orgwh.is_in: Postgres finds the events
+-- from the earliest loaded day by their day, then keeps those of the rebuilt
+-- users by hash, where looking up each user's events would read most of the
+-- table.
+events as (
     select * from {{ ref('user_event') }}
     {% if is_incremental() %}
-    where {{ orgwh.is_in('user_id', orgwh.changed_users()) }}
+    where event_date >= {{ orgwh.first_loaded_day() }}
+        and user_id in (select user_id from rebuilt_users)
     {% endif %}
 ),
 
@@ -46,6 +63,25 @@ instant_states as (
         received_at
     from ranked_events
     where position_from_last = 1
+    {% if is_incremental() %}
+    union all
+    -- The state of each rebuilt user when the earliest loaded day began, as
+    -- the instant of the version current then: the rebuild keeps, extends or
+    -- ends that version.
+    select
+        user_id,
+        username,
+        user_email,
+        user_type,
+        organization_name,
+        plan_name,
+        is_deleted,
+        valid_from as received_at
+    from {{ this }}
+    where {{ orgwh.is_in('user_id', 'select user_id from rebuilt_users') }}
+        and valid_from < {{ orgwh.first_loaded_day() }}
+        and (valid_to is null or valid_to >= {{ orgwh.first_loaded_day() }})
+    {% endif %}
 ),
 
 -- Step 4: the previous instant's state is always the current version's state,
