@@ -20,11 +20,6 @@ with loaded_days as (
     from {{ ref('user_event') }}
 ),
 
-events as (
-    select * from {{ ref('user_event') }}
-    where event_date >= (select first_day from loaded_days)
-),
-
 -- The versions that can be current at the end of a rebuilt day.
 versions as (
     select * from {{ ref('user_snapshot') }}
@@ -32,16 +27,32 @@ versions as (
         or cast(valid_to as date) > (select first_day from loaded_days)
 ),
 
--- Every distinct event counts, also one that changed nothing.
+-- The rebuilt days' events are read twice, by kind, rather than through one
+-- shared CTE: Postgres would materialize every column of every event for it.
+-- Every distinct event counts, also one that changed nothing: a user counts
+-- once per day, organization and event type. Distinct first, then a plain
+-- count: Postgres sorts every event for a count(distinct) per group.
+creating_and_updating_users as (
+    select distinct event_date, organization_name, event_type, user_id
+    from {{ ref('user_event') }}
+    where event_date >= (select first_day from loaded_days)
+        and event_type in ('User Created', 'User Updated')
+),
+
 created_and_updated as (
     select
         event_date as date_calendar,
         organization_name,
-        count(distinct case when event_type = 'User Created' then user_id end) as users_created,
-        count(distinct case when event_type = 'User Updated' then user_id end) as users_updated
-    from events
-    where event_type in ('User Created', 'User Updated')
+        count(case when event_type = 'User Created' then 1 end) as users_created,
+        count(case when event_type = 'User Updated' then 1 end) as users_updated
+    from creating_and_updating_users
     group by event_date, organization_name
+),
+
+deletion_events as (
+    select * from {{ ref('user_event') }}
+    where event_date >= (select first_day from loaded_days)
+        and event_type = 'User Deleted'
 ),
 
 -- A deletion counts for the organization of the user's last non-deleted
@@ -58,12 +69,11 @@ deletions as (
             partition by deletion.event_key
             order by version.valid_from desc
         ) as recency
-    from events as deletion
+    from deletion_events as deletion
     left join {{ ref('user_snapshot') }} as version
         on version.user_id = deletion.user_id
         and not version.is_deleted
         and version.valid_from < deletion.received_at
-    where deletion.event_type = 'User Deleted'
 ),
 
 deleted as (

@@ -9,26 +9,14 @@ with staged_events as (
     {% endif %}
 ),
 
-distinct_events as (
-    select distinct
-        user_id,
-        event_type,
-        username,
-        user_email,
-        user_type,
-        organization_name,
-        plan_name,
-        received_at,
-        event_date
-    from staged_events
-),
-
+-- Keyed before the distinct, though duplicates are then hashed too: engines
+-- that scan in parallel (Postgres) hash in every worker, not in one after.
 keyed_events as (
     select *, {{ orgwh.timestamp_text('received_at') }} as received_at_text
-    from distinct_events
+    from staged_events
 )
 
-select
+select distinct
     {{ orgwh.hash_fields([
         'user_id', 'event_type', 'username', 'user_email', 'user_type',
         'organization_name', 'plan_name', 'received_at_text',
