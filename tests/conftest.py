@@ -84,6 +84,12 @@ class DuckDBWarehouse:
         with duckdb.connect(str(self.path), read_only=True) as connection:
             return read_tables(connection, tables)
 
+    def execute(self, *statements: str) -> None:
+        """Change the warehouse by hand, as a user with SQL access could."""
+        with duckdb.connect(str(self.path)) as connection:
+            for statement in statements:
+                connection.execute(statement)
+
 
 @pytest.fixture
 def duckdb_warehouse(warehouse_dir: Path, cache_dir: Path) -> DuckDBWarehouse:
@@ -141,6 +147,12 @@ class PostgresWarehouse:
     def tables(self, tables=MODELLED_TABLES) -> dict[str, list[tuple]]:
         with self._connect(self.server["PGDATABASE"]) as connection:
             return read_tables(connection, tables)
+
+    def execute(self, *statements: str) -> None:
+        """Change the warehouse by hand, as a user with SQL access could."""
+        with self._connect(self.server["PGDATABASE"]) as connection:
+            for statement in statements:
+                connection.execute(statement)
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from orgwh import targets, transform
 from orgwh.errors import ConnectionFailed, WarehouseLocked
 from orgwh.pipeline import run
 from orgwh.project import SAMPLE_EVENTS, SAMPLE_ORGS
@@ -59,27 +58,3 @@ def test_a_second_run_on_postgres_waits_then_fails_clearly(postgres_warehouse):
         "another orgwh run is building the Postgres warehouse; waited 0.5 s "
         "(see ORGWH_LOCK_TIMEOUT)"
     )
-
-
-def test_the_unique_test_on_postgres_fails_repeated_keys_and_ignores_nulls(postgres_warehouse):
-    """macros/test_unique.sql replaces dbt's unique test on Postgres: the same keys fail."""
-    settings = postgres_warehouse.settings(SAMPLE_EVENTS, SAMPLE_ORGS)
-    run(settings)
-    with postgres_warehouse._connect(postgres_warehouse.server["PGDATABASE"]) as connection:
-        # someone edits the table by hand: one key twice, two rows without a key
-        connection.execute(
-            "insert into historical.user_event select * from historical.user_event limit 1"
-        )
-        connection.execute(
-            "insert into historical.user_event select null, user_id, event_type, username, "
-            "user_email, user_type, organization_name, plan_name, received_at, event_date "
-            "from historical.user_event limit 2"
-        )
-    result = transform.invoke_dbt(
-        ["test", "--select", "unique_user_event_event_key"],
-        targets.get(settings),
-        postgres.environment(),
-        variables={"every_day_pending": True},  # every row, not the pending days' (none)
-    )
-    (test,) = result.result.results
-    assert (str(test.status), test.failures) == ("fail", 1)

@@ -1,0 +1,67 @@
+"""The data tests that orgwh writes itself fail exactly the rows they describe.
+
+A hand edit or an odd input puts such rows in a built warehouse; the test is
+then run alone over every row (the var every_day_pending), as a full build
+would run it, and its failures are counted.
+"""
+
+from __future__ import annotations
+
+from conftest import write_records
+
+from orgwh import targets, transform
+from orgwh.pipeline import run
+from orgwh.project import SAMPLE_EVENTS, SAMPLE_ORGS
+from orgwh.targets import postgres
+
+
+def event(user_id: str) -> dict:
+    return {
+        "id": user_id,
+        "event_type": "User Created",
+        "username": "ann",
+        "user_email": None,
+        "user_type": "Member",
+        "organization_name": "Acme",
+        "plan_name": "free",
+        "received_at": "2020-12-05 10:00:00",
+    }
+
+
+def failures(warehouse, settings, selector: str) -> tuple[str, int]:
+    """Run the one data test `selector` picks over every row: its status and failures."""
+    target = targets.get(settings)
+    if warehouse.target == "duckdb":
+        environment = target.dbt_environment(warehouse.path)
+    else:
+        environment = postgres.environment()
+    result = transform.invoke_dbt(
+        ["test", "--select", selector],
+        target,
+        environment,
+        variables={"every_day_pending": True},
+    )
+    (test,) = result.result.results
+    return str(test.status), test.failures
+
+
+def test_ids_that_are_not_32_lowercase_hex_digits_are_flagged(warehouse, tmp_path):
+    ids = ["0123456789abcdef" * 2, "A" * 32, "a" * 31, "a" * 33, "g" + "a" * 31, "a b" + "a" * 29]
+    events = write_records(tmp_path / "events.json", [event(user_id) for user_id in ids])
+    settings = warehouse.settings(events, SAMPLE_ORGS)
+    run(settings)
+    assert failures(warehouse, settings, "test_name:lowercase_hex") == ("warn", 5)
+
+
+def test_the_unique_test_fails_repeated_keys_and_ignores_nulls(warehouse):
+    """On Postgres, orgwh's version of dbt's test (macros/test_unique.sql) runs."""
+    settings = warehouse.settings(SAMPLE_EVENTS, SAMPLE_ORGS)
+    run(settings)
+    copy_one = "insert into historical.user_event select * from historical.user_event limit 1"
+    copy_two_without_key = (
+        "insert into historical.user_event select null, user_id, event_type, username, "
+        "user_email, user_type, organization_name, plan_name, received_at, event_date "
+        "from historical.user_event limit 2"
+    )
+    warehouse.execute(copy_one, copy_two_without_key)  # someone edits the table by hand
+    assert failures(warehouse, settings, "unique_user_event_event_key") == ("fail", 1)
