@@ -31,3 +31,4 @@ select distinct
     received_at,
     event_date
 from keyed_events
+{{ orgwh.stored_in_order_of('event_date') }}
