@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+
+import duckdb
+import psycopg2
 import pytest
 
 from orgwh.errors import ConnectionFailed, WarehouseLocked
@@ -58,3 +62,40 @@ def test_a_second_run_on_postgres_waits_then_fails_clearly(postgres_warehouse):
         "another orgwh run is building the Postgres warehouse; waited 0.5 s "
         "(see ORGWH_LOCK_TIMEOUT)"
     )
+
+
+# (what DuckDB selects, the error _copy_query raises): DuckDB fails before it
+# writes, DuckDB fails midway, COPY refuses the first of millions of rows.
+FAILED_COPIES = [
+    ("select n from no_such_table", duckdb.CatalogException),
+    (
+        "select case when range < 100000 then range else error('stop') end from range(200000)",
+        duckdb.InvalidInputException,
+    ),
+    (
+        "select case when range = 0 then 'x' else range::varchar end from range(3000000)",
+        psycopg2.errors.InvalidTextRepresentation,
+    ),
+]
+
+
+@pytest.mark.parametrize(("query", "error"), FAILED_COPIES)
+def test_a_failed_copy_raises_its_error_and_neither_side_waits(
+    postgres_warehouse, tmp_path, query, error
+):
+    raised = []
+
+    def copy() -> None:
+        with duckdb.connect() as duck, psycopg2.connect(dbname="postgres") as connection:
+            cursor = connection.cursor()
+            cursor.execute("create temporary table copied (n bigint)")
+            try:
+                postgres._copy_query(duck, cursor, query, "copied", {}, tmp_path)
+            except Exception as exception:
+                raised.append(exception)
+
+    copying = threading.Thread(target=copy, daemon=True)
+    copying.start()
+    copying.join(120)  # a side left waiting on the pipe would wait forever
+    assert not copying.is_alive()
+    assert [type(exception) for exception in raised] == [error]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from datetime import date
@@ -174,13 +175,60 @@ def _copy_query(
     parameters: dict[str, object],
     spill: Path,
 ) -> None:
-    """Stream a DuckDB query's rows into a Postgres table with COPY (CSV)."""
+    """Stream a DuckDB query's rows into a Postgres table with COPY (CSV).
+
+    DuckDB writes the CSV into a named pipe from a thread of its own while
+    COPY reads the other end, so that the two overlap (both release the GIL);
+    through a file they would take turns. An error of either side ends the
+    other, and is raised.
+    """
     with tempfile.TemporaryDirectory(dir=spill) as directory:
-        csv_path = Path(directory) / "rows.csv"
-        quoted_path = str(csv_path).replace("'", "''")
-        duck.execute(f"copy ({query}) to '{quoted_path}' (format csv, header false)", parameters)
-        with csv_path.open("rb") as csv_file:
-            cursor.copy_expert(f"copy {table} from stdin (format csv)", csv_file, 1 << 20)
+        pipe = Path(directory) / "rows.csv"
+        os.mkfifo(pipe)
+        writer = _CsvWriter(duck, query, parameters, pipe)
+        writer.start()
+        try:
+            with pipe.open("rb") as csv_file:
+                cursor.copy_expert(f"copy {table} from stdin (format csv)", csv_file, 1 << 20)
+        finally:
+            writer.finish()
+        if writer.error is not None:
+            raise writer.error
+
+
+class _CsvWriter(threading.Thread):
+    """DuckDB writing a query's rows as CSV into a named pipe, in a thread."""
+
+    def __init__(self, duck, query: str, parameters: dict[str, object], pipe: Path) -> None:
+        super().__init__(name="duckdb-csv-writer", daemon=True)
+        self.duck, self.query, self.parameters, self.pipe = duck, query, parameters, pipe
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        quoted_path = str(self.pipe).replace("'", "''")
+        try:
+            self.duck.execute(
+                f"copy ({self.query}) to '{quoted_path}' (format csv, header false)",
+                self.parameters,
+            )
+        except BaseException as error:  # raised by _copy_query, in the run's thread
+            self.error = error
+            # A reader still waiting to open the pipe gets an empty stream.
+            _open_and_close(self.pipe, os.O_WRONLY)
+
+    def finish(self) -> None:
+        """Wait for the writer; if COPY stopped reading, open the pipe so that it ends."""
+        while self.is_alive():
+            # A writer waiting to open the pipe, or blocked writing into it,
+            # now sees a reader come and go, and fails on a broken pipe.
+            _open_and_close(self.pipe, os.O_RDONLY)
+            self.join(0.1)
+
+
+def _open_and_close(pipe: Path, mode: int) -> None:
+    """Open a named pipe's end without waiting for the other end, and close it."""
+    with contextlib.suppress(OSError):  # no reader: nothing waits for this writer
+        os.close(os.open(pipe, mode | os.O_NONBLOCK))
 
 
 @contextlib.contextmanager
