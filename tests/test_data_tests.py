@@ -53,15 +53,15 @@ def test_ids_that_are_not_32_lowercase_hex_digits_are_flagged(warehouse, tmp_pat
     assert failures(warehouse, settings, "test_name:lowercase_hex") == ("warn", 5)
 
 
-def test_the_unique_test_fails_repeated_keys_and_ignores_nulls(warehouse):
-    """On Postgres, orgwh's version of dbt's test (macros/test_unique.sql) runs."""
+def test_a_key_that_repeats_or_is_null_fails_the_primary_key_test(warehouse):
     settings = warehouse.settings(SAMPLE_EVENTS, SAMPLE_ORGS)
     run(settings)
-    copy_one = "insert into historical.user_event select * from historical.user_event limit 1"
-    copy_two_without_key = (
-        "insert into historical.user_event select null, user_id, event_type, username, "
-        "user_email, user_type, organization_name, plan_name, received_at, event_date "
-        "from historical.user_event limit 2"
+    columns = (
+        "user_id, event_type, username, user_email, user_type, organization_name, "
+        "plan_name, received_at, event_date"
     )
-    warehouse.execute(copy_one, copy_two_without_key)  # someone edits the table by hand
-    assert failures(warehouse, settings, "unique_user_event_event_key") == ("fail", 1)
+    warehouse.execute(  # someone edits the table by hand: one key twice, one row without
+        "insert into historical.user_event select * from historical.user_event limit 1",
+        f"insert into historical.user_event select null, {columns} from historical.user_event limit 1",
+    )
+    assert failures(warehouse, settings, "test_name:primary_key,user_event") == ("fail", 2)
