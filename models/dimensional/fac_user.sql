@@ -70,7 +70,12 @@ deletions as (
             order by version.valid_from desc
         ) as recency
     from deletion_events as deletion
-    left join {{ ref('user_snapshot') }} as version
+    -- only the deleting users' versions: Postgres would hash every version
+    -- to look up a day's few deletions
+    left join (
+        select * from {{ ref('user_snapshot') }}
+        where user_id in (select user_id from deletion_events)
+    ) as version
         on version.user_id = deletion.user_id
         and not version.is_deleted
         and version.valid_from < deletion.received_at
