@@ -4,9 +4,10 @@
     no version can be removed without changing any version, so no other user
     needs rebuilding.
     The loaded days' events are a semi-join: Postgres estimates it from the
-    days' statistics and then looks up each user's events by index. The
-    versions' day has no index; the scan of every version is cheaper with
-    the days as an array (is_loaded_day) than as a join. -#}
+    statistics of staging.load_day (analyzed after staging) and reads the
+    days' events by their index. The versions' day has no index; the scan of
+    every version is cheaper with the days as an array (is_loaded_day) than
+    as a join. -#}
 {% macro changed_users() -%}
     select user_id from {{ ref('user_event') }}
     where event_date in (select date from {{ source('staging', 'load_day') }})
