@@ -30,6 +30,24 @@ MODELLED_TABLES = (
 )
 
 
+# A valid user-event record (SPEC 1); event(**changes) varies its fields.
+GOOD_EVENT = {
+    "id": "0" * 32,
+    "event_type": "User Created",
+    "username": "ann",
+    "user_email": None,
+    "user_type": "Member",
+    "organization_name": "Acme",
+    "plan_name": "free",
+    "received_at": "2020-12-05 10:00:00",
+}
+
+
+def event(**changes) -> dict:
+    """GOOD_EVENT with some fields changed."""
+    return {**GOOD_EVENT, **changes}
+
+
 def write_records(path: Path, records: list, layout: str = "array") -> Path:
     """Write records as a JSON array or as newline-delimited JSON."""
     if layout == "array":
@@ -258,7 +276,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
                 item.add_marker(marker)
 
 
-__all__ = ["EVENT_TYPES", "read_tables", "sample_records", "write_records"]
+__all__ = ["EVENT_TYPES", "GOOD_EVENT", "event", "read_tables", "sample_records", "write_records"]
 
 
 class SparkWarehouse:

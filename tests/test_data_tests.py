@@ -7,25 +7,12 @@ would run it, and its failures are counted.
 
 from __future__ import annotations
 
-from conftest import write_records
+from conftest import event, write_records
 
 from orgwh import targets, transform
 from orgwh.pipeline import run
 from orgwh.project import SAMPLE_EVENTS, SAMPLE_ORGS
 from orgwh.targets import postgres
-
-
-def event(user_id: str) -> dict:
-    return {
-        "id": user_id,
-        "event_type": "User Created",
-        "username": "ann",
-        "user_email": None,
-        "user_type": "Member",
-        "organization_name": "Acme",
-        "plan_name": "free",
-        "received_at": "2020-12-05 10:00:00",
-    }
 
 
 def failures(warehouse, settings, selector: str) -> tuple[str, int]:
@@ -47,7 +34,7 @@ def failures(warehouse, settings, selector: str) -> tuple[str, int]:
 
 def test_ids_that_are_not_32_lowercase_hex_digits_are_flagged(warehouse, tmp_path):
     ids = ["0123456789abcdef" * 2, "A" * 32, "a" * 31, "a" * 33, "g" + "a" * 31, "a b" + "a" * 29]
-    events = write_records(tmp_path / "events.json", [event(user_id) for user_id in ids])
+    events = write_records(tmp_path / "events.json", [event(id=user_id) for user_id in ids])
     settings = warehouse.settings(events, SAMPLE_ORGS)
     run(settings)
     assert failures(warehouse, settings, "test_name:lowercase_hex") == ("warn", 5)

@@ -12,41 +12,25 @@ import json
 from datetime import date
 
 import pytest
-from conftest import write_records
+from conftest import GOOD_EVENT, event, write_records
 from reference import utc_day
 
 from orgwh.config import DaySelection
 from orgwh.errors import InputError
 from orgwh.pipeline import run
 
-GOOD = {
-    "id": "0" * 32,
-    "event_type": "User Created",
-    "username": "ann",
-    "user_email": None,
-    "user_type": "Member",
-    "organization_name": "Acme",
-    "plan_name": "free",
-    "received_at": "2020-12-05 10:00:00",
-}
-
-
-def event(**changes) -> dict:
-    return {**GOOD, **changes}
-
-
 UNKNOWN_TYPE = "event_type not one of User Created, User Updated, User Deleted"
 BAD_TIME = "received_at missing or unparseable"
 
 # (line text, the reason staging.rejected must give, or None when it is staged)
 LINES = [
-    (json.dumps(GOOD), None),
+    (json.dumps(GOOD_EVENT), None),
     ("", None),  # blank lines are ignored but keep the numbering
     ("{not json", "not valid JSON"),
     ('"a string"', "not a JSON object"),
     ("[1, 2]", "not a JSON object"),
     (json.dumps(event(id=None)), "missing or empty id"),
-    (json.dumps({k: v for k, v in GOOD.items() if k != "id"}), "missing or empty id"),
+    (json.dumps({k: v for k, v in GOOD_EVENT.items() if k != "id"}), "missing or empty id"),
     (json.dumps(event(id="")), "missing or empty id"),
     (json.dumps(event(id=42)), "wrong type: id"),
     (json.dumps(event(event_type="User Renamed")), UNKNOWN_TYPE),
@@ -63,7 +47,7 @@ LINES = [
     (json.dumps(event(id="1" * 32, received_at="2020-12-06T01:00:00+02:00")), None),
     (json.dumps(event(id="2" * 32, received_at="2020-12-06 12:00:00.5Z", extra=[1])), None),
     ('{"id": "a\x01b", "event_type": "User Created"}', "not valid JSON"),  # a raw control character
-    (json.dumps(GOOD) + "\r" + json.dumps(GOOD), "not valid JSON"),  # a carriage return inside a line
+    (json.dumps(GOOD_EVENT) + "\r" + json.dumps(GOOD_EVENT), "not valid JSON"),  # a carriage return inside a line
 ]  # fmt: skip
 
 
@@ -158,7 +142,7 @@ def test_a_run_of_one_day_counts_that_day_and_the_undated_records(warehouse, inp
 
 @pytest.mark.parametrize("layout", ["array", "ndjson", "array.gz", "ndjson.gz"])
 def test_every_layout_stages_the_same_records(warehouse, tmp_path, layout):
-    records = [GOOD, event(id="1" * 32), GOOD]
+    records = [GOOD_EVENT, event(id="1" * 32), GOOD_EVENT]
     text = (
         json.dumps(records, indent=2)
         if layout.startswith("array")
@@ -192,7 +176,7 @@ BAD_FILES = [
 def test_a_file_unreadable_as_a_whole_is_named_and_changes_nothing(any_warehouse, tmp_path):
     """Every file of BAD_FILES against one built warehouse: one build per engine."""
     orgs = write_records(tmp_path / "orgs.json", [])
-    good = write_records(tmp_path / "events.json", [GOOD])
+    good = write_records(tmp_path / "events.json", [GOOD_EVENT])
     run(any_warehouse.settings(good, orgs))
     before = any_warehouse.tables(["staging.event", "historical.user_event"])
     engine = "duckdb" if any_warehouse.target == "postgres" else any_warehouse.target
