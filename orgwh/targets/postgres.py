@@ -194,6 +194,8 @@ def _copy_query(
             writer.finish()
         if writer.error is not None:
             raise writer.error
+        if cursor.rowcount != writer.rows:  # COPY must have read all DuckDB wrote
+            raise RuntimeError(f"COPY into {table} read {cursor.rowcount} of {writer.rows} rows")
 
 
 class _CsvWriter(threading.Thread):
@@ -203,14 +205,15 @@ class _CsvWriter(threading.Thread):
         super().__init__(name="duckdb-csv-writer", daemon=True)
         self.duck, self.query, self.parameters, self.pipe = duck, query, parameters, pipe
         self.error: BaseException | None = None
+        self.rows = 0
 
     def run(self) -> None:
         quoted_path = str(self.pipe).replace("'", "''")
         try:
-            self.duck.execute(
+            (self.rows,) = self.duck.execute(
                 f"copy ({self.query}) to '{quoted_path}' (format csv, header false)",
                 self.parameters,
-            )
+            ).fetchone()
         except BaseException as error:  # raised by _copy_query, in the run's thread
             self.error = error
             # A reader still waiting to open the pipe gets an empty stream.
