@@ -20,13 +20,6 @@ with loaded_days as (
     from {{ ref('user_event') }}
 ),
 
--- The versions that can be current at the end of a rebuilt day.
-versions as (
-    select * from {{ ref('user_snapshot') }}
-    where valid_to is null
-        or cast(valid_to as date) > (select first_day from loaded_days)
-),
-
 -- The rebuilt days' events are read twice, by kind, rather than through one
 -- shared CTE: Postgres would materialize every column of every event for it.
 -- Every distinct event counts, also one that changed nothing: a user counts
@@ -74,7 +67,7 @@ deletions as (
     -- to look up a day's few deletions
     left join (
         select * from {{ ref('user_snapshot') }}
-        where user_id in (select user_id from deletion_events)
+        where {{ orgwh.is_in('user_id', 'select user_id from deletion_events') }}
     ) as version
         on version.user_id = deletion.user_id
         and not version.is_deleted
@@ -92,26 +85,29 @@ deleted as (
 ),
 
 -- A version is current at the end of each day from its first day up to the
--- day before the one it ends on: +1 user on the first (or the first rebuilt
--- day), -1 on the end day. A user has one version at a time, so summing
--- versions counts users.
+-- day before the one it ends on: +1 user on its first day, -1 on its end day.
+-- A user has one version at a time, so summing versions counts users. The
+-- rebuilt days start from the users active at the end of the day before the
+-- first of them (the table keeps that day, and no loaded event can change
+-- it), so that only the versions starting or ending on a rebuilt day are read.
 active_changes as (
-    select
-        versions.organization_name,
-        greatest(cast(versions.valid_from as date), loaded_days.first_day) as change_day,
-        1 as change
-    from versions
+    {% if is_incremental() %}
+    select organization_name, first_day as change_day, active_users as change
+    from {{ this }}
     cross join loaded_days
-    where not versions.is_deleted
-        and (versions.valid_to is null
-            or cast(versions.valid_to as date) > cast(versions.valid_from as date))
+    where date_calendar = cast({{ dbt.dateadd('day', -1, 'loaded_days.first_day') }} as date)
     union all
-    select
-        organization_name,
-        cast(valid_to as date) as change_day,
-        -1 as change
-    from versions
+    {% endif %}
+    select organization_name, cast(valid_from as date) as change_day, 1 as change
+    from {{ ref('user_snapshot') }}
     where not is_deleted
+        and cast(valid_from as date) >= (select first_day from loaded_days)
+        and (valid_to is null or cast(valid_to as date) > cast(valid_from as date))
+    union all
+    select organization_name, cast(valid_to as date) as change_day, -1 as change
+    from {{ ref('user_snapshot') }}
+    where not is_deleted
+        and cast(valid_to as date) >= (select first_day from loaded_days)
         and cast(valid_to as date) > cast(valid_from as date)
 ),
 
