@@ -4,7 +4,9 @@
 -- organizations are reloaded in full on every run, so a key stored with the
 -- versions would go stale; the join is cheap.
 select
-    {{ orgwh.hash_fields(['versions.user_id', orgwh.timestamp_text('versions.valid_from')]) }} as user_sk,
+    {{ orgwh.in_codepoint_order(
+        orgwh.hash_fields(['versions.user_id', orgwh.timestamp_text('versions.valid_from')])
+    ) }} as user_sk,
     versions.user_id,
     versions.username,
     versions.user_email,
