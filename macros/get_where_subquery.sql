@@ -5,6 +5,8 @@
       __is_loaded_day__(column)     orgwh.is_loaded_day(column)
       __has_loaded_events__(column) whether the user `column` has events in
                                     user_event on the loaded days
+      __ends_on_or_after__(valid_to, day)
+                                    orgwh.ends_on_or_after(valid_to, day)
     dbt renders `where` while it parses the .yml, where only var() and
     env_var() exist, so ref(), source() and macros cannot be written there. A
     model is found through the manifest's graph rather than ref(): a test
@@ -32,6 +34,11 @@
     {%- set where = modules.re.sub(
         '__has_loaded_events__[(]([^()]*)[)]',
         orgwh.is_in('\\1', users_with_loaded_events) | string,
+        where,
+    ) -%}
+    {%- set where = modules.re.sub(
+        '__ends_on_or_after__[(]([^(),]*),([^()]*)[)]',
+        orgwh.ends_on_or_after('\\1', '\\2') | string,
         where,
     ) -%}
     {%- set where = where | replace('__first_loaded_day__', orgwh.first_loaded_day() | string) -%}

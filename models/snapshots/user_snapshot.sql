@@ -1,5 +1,5 @@
 {{ config(rebuild_where="{{ orgwh.is_in('user_id', orgwh.changed_users()) }}
-    and (valid_to is null or valid_to >= {{ orgwh.first_loaded_day() }})") }}
+    and {{ orgwh.ends_on_or_after('valid_to', orgwh.first_loaded_day()) }}") }}
 
 -- One row per version of a user (SCD type 2), computed from the user's events
 -- in time order, so that the result does not depend on how events were
@@ -80,7 +80,7 @@ instant_states as (
     from {{ this }}
     where {{ orgwh.is_in('user_id', 'select user_id from rebuilt_users') }}
         and valid_from < {{ orgwh.first_loaded_day() }}
-        and (valid_to is null or valid_to >= {{ orgwh.first_loaded_day() }})
+        and {{ orgwh.ends_on_or_after('valid_to', orgwh.first_loaded_day()) }}
     {% endif %}
 ),
 
