@@ -52,3 +52,30 @@ def test_a_key_that_repeats_or_is_null_fails_the_primary_key_test(warehouse):
         f"insert into historical.user_event select null, {columns} from historical.user_event limit 1",
     )
     assert failures(warehouse, settings, "test_name:primary_key,user_event") == ("fail", 2)
+
+
+def test_versions_out_of_sequence_fail_the_sequence_test(warehouse):
+    settings = warehouse.settings(SAMPLE_EVENTS, SAMPLE_ORGS)
+    run(settings)
+    versions = warehouse.tables(["snapshots.user_snapshot"])["snapshots.user_snapshot"]
+    starts: dict[str, list] = {}
+    for user_id, *_, valid_from, _valid_to, _is_current in versions:
+        starts.setdefault(user_id, []).append(valid_from)
+    repeated, zero_length, two_open, gap = sorted(u for u, s in starts.items() if len(s) > 1)[:4]
+
+    def first_version_of(user_id: str) -> str:
+        return f"user_id = '{user_id}' and valid_from = '{min(starts[user_id])}'"
+
+    warehouse.execute(  # one hand edit per user, each breaking one version of it
+        "insert into snapshots.user_snapshot select * from snapshots.user_snapshot "
+        f"where {first_version_of(repeated)}",
+        f"update snapshots.user_snapshot set valid_to = valid_from where {first_version_of(zero_length)}",
+        "update snapshots.user_snapshot set valid_to = null, is_current = true "
+        f"where {first_version_of(two_open)}",
+        "update snapshots.user_snapshot set valid_to = valid_to - interval '1 second' "
+        f"where {first_version_of(gap)}",
+        "insert into snapshots.user_snapshot select null, username, user_email, user_type, "
+        "organization_name, plan_name, is_deleted, valid_from, valid_to, is_current "
+        "from snapshots.user_snapshot where is_current limit 1",
+    )
+    assert failures(warehouse, settings, "test_name:versions_in_sequence") == ("fail", 5)
