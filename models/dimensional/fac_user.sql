@@ -89,7 +89,20 @@ deleted as (
 -- A user has one version at a time, so summing versions counts users. The
 -- rebuilt days start from the users active at the end of the day before the
 -- first of them (the table keeps that day, and no loaded event can change
--- it), so that only the versions starting or ending on a rebuilt day are read.
+-- it), so that only the versions starting or ending on a rebuilt day are read,
+-- in one scan.
+changing_versions as (
+    select
+        organization_name,
+        cast(valid_from as date) as first_day,
+        cast(valid_to as date) as end_day
+    from {{ ref('user_snapshot') }}
+    where not is_deleted
+        and (valid_to is null or cast(valid_to as date) > cast(valid_from as date))
+        and (cast(valid_from as date) >= (select first_day from loaded_days)
+            or cast(valid_to as date) >= (select first_day from loaded_days))
+),
+
 active_changes as (
     {% if is_incremental() %}
     select organization_name, first_day as change_day, active_users as change
@@ -98,17 +111,13 @@ active_changes as (
     where date_calendar = cast({{ dbt.dateadd('day', -1, 'loaded_days.first_day') }} as date)
     union all
     {% endif %}
-    select organization_name, cast(valid_from as date) as change_day, 1 as change
-    from {{ ref('user_snapshot') }}
-    where not is_deleted
-        and cast(valid_from as date) >= (select first_day from loaded_days)
-        and (valid_to is null or cast(valid_to as date) > cast(valid_from as date))
+    select organization_name, first_day as change_day, 1 as change
+    from changing_versions
+    where first_day >= (select first_day from loaded_days)
     union all
-    select organization_name, cast(valid_to as date) as change_day, -1 as change
-    from {{ ref('user_snapshot') }}
-    where not is_deleted
-        and cast(valid_to as date) >= (select first_day from loaded_days)
-        and cast(valid_to as date) > cast(valid_from as date)
+    select organization_name, end_day as change_day, -1 as change
+    from changing_versions
+    where end_day >= (select first_day from loaded_days)
 ),
 
 active_periods as (
