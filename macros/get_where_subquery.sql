@@ -47,8 +47,8 @@
 
 {#- What ends a test's scoped subquery so that the engine applies its `where`
     before the test's own conditions. Postgres would otherwise push a test's
-    condition on a computed column (dim_user's hashed user_sk) into the scan,
-    and compute it for every row before the scope filters them. -#}
+    condition on a computed column (such as dim_user's hashed user_sk) into
+    the scan, and compute it for every row before the scope filters them. -#}
 {% macro scope_first() -%}
     {{ return(adapter.dispatch('scope_first', 'orgwh')()) }}
 {%- endmacro %}
