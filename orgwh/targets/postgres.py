@@ -294,18 +294,21 @@ def _roll_back(connection: psycopg2.extensions.connection) -> bool:
     return True
 
 
-def _analyze_if_mostly_new(cursor, table: str, new_rows: int) -> None:
-    """ANALYZE `table` when the new rows are over a tenth of what it held.
+def _analyze_if_mostly_new(cursor, table: str, column: str, new_rows: int) -> None:
+    """ANALYZE `column` of `table` when the new rows are over a tenth of what it held.
 
     ANALYZE samples the whole table: on a day's run it would cost more than
     the plans gain, since the planner scales row counts by the table's
     current size anyway. Autovacuum's rule (a tenth changed) decides.
     `reltuples` is the count at the last ANALYZE, -1 before the first.
+    Only the column that plans filter on: the statistics of staging's JSON
+    texts cost as much again (0.27 s of 0.65 s at 1M records), and no plan
+    reads them. The table's row and page counts are updated all the same.
     """
     cursor.execute("select reltuples from pg_class where oid = %s::regclass", [table])
     (rows_before,) = cursor.fetchone()
     if rows_before < 0 or new_rows > rows_before / 10:
-        cursor.execute(f"analyze {table}")
+        cursor.execute(f"analyze {table} ({column})")
 
 
 class PostgresWorkspace(Workspace):
@@ -362,7 +365,7 @@ class PostgresWorkspace(Workspace):
                 pg.execute(staging.add_pending_days(batch))
             # the planner's statistics must know the new rows for dbt's plans
             pg.execute("analyze staging.organization, staging.load_day")
-            _analyze_if_mostly_new(pg, "staging.event", batch.events.staged)
+            _analyze_if_mostly_new(pg, "staging.event", "date", batch.events.staged)
         self._duck = None
 
     def close(self) -> None:
