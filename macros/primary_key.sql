@@ -1,7 +1,6 @@
 {#- Generic test: `columns` do not identify a row, because one of them is null
     or their combination repeats (SPEC 5's unique and not-null keys). One
-    test, so one scan, where dbt's `unique` and `not_null` take one each: a
-    computed key (dim_user's md5 user_sk) is computed once. -#}
+    test, so one scan, where dbt's `unique` and `not_null` take one each. -#}
 {% test primary_key(model, columns) %}
     select {{ columns | join(', ') }}, count(*) as occurrences
     from {{ model }}
