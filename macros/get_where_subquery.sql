@@ -42,21 +42,5 @@
         where,
     ) -%}
     {%- set where = where | replace('__first_loaded_day__', orgwh.first_loaded_day() | string) -%}
-    {{ return('(select * from ' ~ relation ~ ' where ' ~ where ~ orgwh.scope_first() ~ ') dbt_subquery') }}
-{%- endmacro %}
-
-{#- What ends a test's scoped subquery so that the engine applies its `where`
-    before the test's own conditions. Postgres would otherwise push a test's
-    condition on a computed column (such as dim_user's hashed user_sk) into
-    the scan, and compute it for every row before the scope filters them. -#}
-{% macro scope_first() -%}
-    {{ return(adapter.dispatch('scope_first', 'orgwh')()) }}
-{%- endmacro %}
-
-{% macro default__scope_first() -%}
-{%- endmacro %}
-
-{#- `offset 0` keeps Postgres from pulling the subquery up into the test's query. -#}
-{% macro postgres__scope_first() -%}
-    {{ ' offset 0' }}
+    {{ return('(select * from ' ~ relation ~ ' where ' ~ where ~ ') dbt_subquery') }}
 {%- endmacro %}
