@@ -1,12 +1,14 @@
-"""orgwh from Python: build the warehouse, and read it without ever blocking a run.
+"""orgwh from Python: build the warehouse, and read it without standing in a run's way.
 
 `run()` is `orgwh run` as a function. `connect()` opens a read-only
-connection and `query()` opens, fetches and closes on every call, so a
-notebook never holds the warehouse: a DuckDB run builds on a private copy
-and renames it over the file, so a read-only connection keeps seeing the
-warehouse as it was when it connected, until it reconnects; Postgres
-connections are read-only sessions. Spark reads through the process's one
-Spark session, which has no read-only mode.
+connection and `query()` opens, fetches and closes on every call. A DuckDB
+run writes the file in one transaction, and DuckDB lets no other process
+open the file meanwhile: a reader that connects during a run waits for its
+commit, and a run waits for the connections open on the file, each up to
+ORGWH_LOCK_TIMEOUT. So a notebook should query, or close what it connected,
+rather than hold a connection between runs. Postgres connections are
+read-only sessions that never wait for a run. Spark reads through the
+process's one Spark session, which has no read-only mode.
 """
 
 from __future__ import annotations
@@ -58,8 +60,9 @@ def connect(target: str = "duckdb", duckdb_path: str | Path | None = None):
 
     DuckDB (the default): a `duckdb.DuckDBPyConnection` on the warehouse file
     (`duckdb_path`, else ORGWH_DUCKDB_PATH, else ./orgwh.duckdb), with
-    `.sql(...)` relations and their `.df()`, `.pl()`, `.arrow()`. It never
-    blocks `orgwh run`; reconnect to see the result of a later run.
+    `.sql(...)` relations and their `.df()`, `.pl()`, `.arrow()`. While a run
+    writes the file, it waits for the run's commit (ORGWH_LOCK_TIMEOUT); while
+    it is open, a run waits for it, so close it when done (`with` does).
     Postgres: an autocommit psycopg connection in a read-only session, from
     the libpq variables (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE).
     Spark: a DB-API-like connection, `execute(sql, parameters)`, on this

@@ -1,5 +1,7 @@
 """The errors orgwh reports to its users; each carries the CLI's exit status."""
 
+from __future__ import annotations
+
 
 class OrgwhError(Exception):
     """Base class: a problem orgwh explains in one line."""
@@ -21,6 +23,22 @@ class WarehouseLocked(OrgwhError):
 
 class ConnectionFailed(OrgwhError):
     """The target database cannot be reached."""
+
+
+class OutOfMemory(OrgwhError):
+    """DuckDB needed more memory than ORGWH_MEMORY_LIMIT allows; nothing was changed."""
+
+    # how DuckDB's messages begin when memory ran out
+    DUCKDB_PREFIX = "Out of Memory Error: "
+
+    @classmethod
+    def during(cls, doing: str, duckdb_message: str) -> OutOfMemory:
+        """The error for DuckDB's out-of-memory `duckdb_message` while `doing` something."""
+        detail = duckdb_message.strip().splitlines()[0].split(cls.DUCKDB_PREFIX)[-1]
+        return cls(
+            f"DuckDB ran out of memory {doing} ({detail}); raise ORGWH_MEMORY_LIMIT "
+            "(DuckDB spills what it can to ORGWH_TEMP_DIRECTORY)"
+        )
 
 
 class DataTestFailed(OrgwhError):

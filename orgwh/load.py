@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 
 from .config import DaySelection, Settings
-from .errors import InputError
+from .errors import InputError, OutOfMemory
 from .validation import (
     EVENT_FIELDS,
     Batch,
@@ -32,9 +32,11 @@ from .validation import (
     utc_instant,
 )
 
-# Large enough for any sensible record; DuckDB's readers refuse larger ones,
-# which then fails the file as a whole rather than a record silently.
-MAX_RECORD_BYTES = 64 * 1024 * 1024
+# Large enough for any sensible record, and the most a record may hold on
+# Spark (its VARIANT's limit). DuckDB's readers refuse larger ones, which
+# then fails the file as a whole rather than a record silently. Their
+# buffers hold two records' worth, and must fit in ORGWH_MEMORY_LIMIT.
+MAX_RECORD_BYTES = 16 * 1024 * 1024
 
 # What each staging table receives from a batch; `$events_file` and
 # `$orgs_file` name the files in staging.rejected, `$loaded_on` is the
@@ -260,6 +262,8 @@ def _read_records(
                 raise
             with _uncompressed(path, layout.compressed, scratch) as text_path:
                 _store(con, _whole_lines(text_path), into)
+    except duckdb.OutOfMemoryException as error:
+        raise OutOfMemory.during(f"reading {path}", str(error)) from None
     except duckdb.Error as error:
         raise InputError(f"{path}: {_describe(error)}") from None
 
@@ -313,9 +317,12 @@ def read_inputs(
         con.execute("set enable_progress_bar = false")
     _read_records(con, events, "raw_event_records", scratch)
     _read_records(con, orgs, "raw_organization_records", scratch)
-    con.execute(_EVENT_BATCH)
-    con.execute("drop table raw_event_records")
-    con.execute(_ORGANIZATION_BATCH)
+    try:
+        con.execute(_EVENT_BATCH)
+        con.execute("drop table raw_event_records")
+        con.execute(_ORGANIZATION_BATCH)
+    except duckdb.OutOfMemoryException as error:
+        raise OutOfMemory.during(f"judging the records of {events}", str(error)) from None
     batch = judge_batch(
         events, _judged(con, "event_batch"), orgs, _judged(con, "organization_batch"), selection
     )

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import BuildFailed, DataTestFailed
+from .errors import BuildFailed, DataTestFailed, OutOfMemory
 from .project import PROJECT_DIR
 
 if TYPE_CHECKING:
@@ -141,7 +141,7 @@ def build(
     instead of the rows of the pending days (macros/get_where_subquery.sql).
 
     Raises DataTestFailed naming the failed error-severity tests, or
-    BuildFailed naming the models that could not be built.
+    BuildFailed naming the first model that could not be built.
     """
     command = ["build", "--exclude", "test_type:unit", "--no-write-json"]
     if full_refresh:
@@ -150,16 +150,20 @@ def build(
     result = invoke_dbt(command, target, environment, on_progress, variables)
     if result.success:
         return
-    failed_tests, failed_models = [], []
-    for node_result in result.result.results:
-        status = str(node_result.status)
-        if status not in ("error", "fail"):
-            continue
-        node = node_result.node
-        if node.resource_type == "test":
-            failed_tests.append(node.name)
-        else:
-            failed_models.append(f"{node.name} ({_one_line(node_result.message or '')})")
-    if failed_models:
-        raise BuildFailed("dbt could not build " + "; ".join(failed_models))
-    raise DataTestFailed("data test failed: " + ", ".join(failed_tests))
+    failed = [
+        node_result
+        for node_result in result.result.results
+        if str(node_result.status) in ("error", "fail")
+    ]
+    models = [node_result for node_result in failed if node_result.node.resource_type != "test"]
+    if models:
+        # The first failure is the cause: on DuckDB it aborts the run's
+        # transaction, and every later statement fails for that reason alone.
+        name, message = models[0].node.name, _one_line(models[0].message or "")
+        if OutOfMemory.DUCKDB_PREFIX in message:
+            detail = message[message.index(OutOfMemory.DUCKDB_PREFIX) :]
+            raise OutOfMemory.during(f"building {name}", detail)
+        raise BuildFailed(f"dbt could not build {name} ({message})")
+    raise DataTestFailed(
+        "data test failed: " + ", ".join(node_result.node.name for node_result in failed)
+    )

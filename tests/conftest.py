@@ -20,6 +20,7 @@ from orgwh.config import Settings
 from orgwh.layers import SCHEMAS
 from orgwh.pipeline import run
 from orgwh.project import SAMPLE_EVENTS, SAMPLE_ORGS
+from orgwh.targets.duckdb import DuckDBTarget
 
 MODELLED_TABLES = (
     "historical.user_event",
@@ -98,8 +99,12 @@ class DuckDBWarehouse:
         for leftover in self.path.parent.glob(self.path.name + "*"):
             leftover.unlink()
 
-    def tables(self, tables=MODELLED_TABLES) -> dict[str, list[tuple]]:
-        with duckdb.connect(str(self.path), read_only=True) as connection:
+    def tables(self, tables=MODELLED_TABLES, lock_timeout: float = 10) -> dict[str, list[tuple]]:
+        """The tables as orgwh's readers see them (waiting for a run in progress)."""
+        settings = Settings(
+            duckdb_path=self.path, cache_dir=self.cache_dir, lock_timeout=lock_timeout
+        )
+        with DuckDBTarget(settings).connect() as connection:
             return read_tables(connection, tables)
 
     def execute(self, *statements: str) -> None:

@@ -13,7 +13,7 @@ from reference import expected_tables, utc_day
 
 import orgwh
 from orgwh.config import DaySelection
-from orgwh.errors import NoWarehouse, QueryFailed, UsageError
+from orgwh.errors import NoWarehouse, QueryFailed, UsageError, WarehouseLocked
 from orgwh.pipeline import run
 
 
@@ -114,7 +114,7 @@ def test_no_warehouse_yet(tmp_path: Path):
     assert not missing.exists()
 
 
-def test_an_open_connection_never_blocks_a_run(duckdb_warehouse, tmp_path: Path):
+def test_a_connection_left_open_stops_a_run_with_one_line(duckdb_warehouse, tmp_path: Path):
     events, organizations = sample_records()
     orgs = write_records(tmp_path / "orgs.json", organizations)
     first_day = min(utc_day(record) for record in events)
@@ -123,9 +123,14 @@ def test_an_open_connection_never_blocks_a_run(duckdb_warehouse, tmp_path: Path)
     count = "select count(*) from staging.event"
     with orgwh.connect(duckdb_path=duckdb_warehouse.path) as notebook:
         before = notebook.sql(count).fetchall()[0][0]
-        run(duckdb_warehouse.settings(sample, orgs))  # would fail if the notebook held a lock
-        assert notebook.sql(count).fetchall()[0][0] == before  # still the old file
+        with pytest.raises(WarehouseLocked) as failure:
+            run(duckdb_warehouse.settings(sample, orgs))
+    assert str(failure.value) == (
+        f"{duckdb_warehouse.path} is open in this process (an orgwh.connect() or "
+        "duckdb.connect() connection); close it and try again"
+    )
     assert before == sum(utc_day(record) == first_day for record in events)
+    run(duckdb_warehouse.settings(sample, orgs))  # once the notebook let go
     assert orgwh.query(count, duckdb_path=duckdb_warehouse.path).rows == [(len(events),)]
 
 

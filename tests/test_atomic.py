@@ -16,6 +16,7 @@ from conftest import write_records
 from reference import expected_tables
 from streams import ORGANIZATION_RECORDS
 
+from orgwh import targets
 from orgwh.config import DaySelection
 from orgwh.errors import BuildFailed, DataTestFailed, WarehouseLocked
 from orgwh.pipeline import run
@@ -24,17 +25,22 @@ from orgwh.project import SAMPLE_EVENTS, SAMPLE_ORGS
 DAY = DaySelection.from_options("2020-12-08")
 
 
-def hold_duckdb_file(path, read_only: bool) -> subprocess.Popen:
-    """Another process (a notebook, say) holding the warehouse open until killed."""
+def hold_duckdb_file(path, read_only: bool, seconds: float = 600) -> subprocess.Popen:
+    """Another process (a notebook, say) holding the warehouse open for `seconds`."""
     script = textwrap.dedent(f"""
         import duckdb, sys, time
         con = duckdb.connect({str(path)!r}, read_only={read_only})
         print("open", flush=True)
-        time.sleep(600)
+        time.sleep({seconds})
     """)
     holder = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "open"
     return holder
+
+
+def lock_path(warehouse):
+    """The lock file a run holds while it works."""
+    return warehouse.path.with_name(warehouse.path.name + ".lock")
 
 
 def test_a_failed_data_test_leaves_the_duckdb_file_as_it_was(duckdb_warehouse):
@@ -72,10 +78,11 @@ def test_a_model_that_fails_is_named_and_leaves_the_file_as_it_was(duckdb_wareho
     assert duckdb_warehouse.path.read_bytes() == before
 
 
-def test_a_writer_holding_the_file_gets_a_clear_error_within_the_timeout(duckdb_warehouse):
+@pytest.mark.parametrize("read_only", [True, False])
+def test_a_process_holding_the_file_delays_a_run_at_most_the_timeout(duckdb_warehouse, read_only):
     settings = duckdb_warehouse.settings(SAMPLE_EVENTS, SAMPLE_ORGS, lock_timeout=1)
     run(settings)
-    holder = hold_duckdb_file(duckdb_warehouse.path, read_only=False)
+    holder = hold_duckdb_file(duckdb_warehouse.path, read_only=read_only)
     try:
         started = time.monotonic()
         with pytest.raises(WarehouseLocked) as failure:
@@ -84,15 +91,16 @@ def test_a_writer_holding_the_file_gets_a_clear_error_within_the_timeout(duckdb_
     finally:
         holder.kill()
     assert str(failure.value) == (
-        f"{duckdb_warehouse.path} is open for writing in another process; close that "
-        "connection (notebooks should use orgwh.connect(), which is read-only) and run again"
+        f"{duckdb_warehouse.path} is open in {os.path.realpath(sys.executable)} "
+        f"(PID {holder.pid}); close that connection and run again "
+        "(waited 1 s, see ORGWH_LOCK_TIMEOUT)"
     )
 
 
-def test_a_reader_holding_the_file_does_not_block_a_run(duckdb_warehouse):
+def test_a_run_waits_for_a_reader_that_closes_in_time(duckdb_warehouse):
     settings = duckdb_warehouse.settings(SAMPLE_EVENTS, SAMPLE_ORGS)
     run(settings, DAY)
-    holder = hold_duckdb_file(duckdb_warehouse.path, read_only=True)
+    holder = hold_duckdb_file(duckdb_warehouse.path, read_only=True, seconds=1)
     try:
         report = run(settings)
     finally:
@@ -100,10 +108,52 @@ def test_a_reader_holding_the_file_does_not_block_a_run(duckdb_warehouse):
     assert len(report.days) == 7
 
 
+def test_a_reader_waits_for_a_run_then_fails_clearly(duckdb_warehouse):
+    settings = duckdb_warehouse.settings(SAMPLE_EVENTS, SAMPLE_ORGS, lock_timeout=0.5)
+    run(settings)
+    with open(lock_path(duckdb_warehouse), "w") as lock:  # what a run holds while it works
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        with pytest.raises(WarehouseLocked) as failure:
+            targets.get(settings).connect()
+    assert str(failure.value) == (
+        f"{duckdb_warehouse.path} is being built by an orgwh run; waited 0.5 s for it to "
+        "finish (see ORGWH_LOCK_TIMEOUT)"
+    )
+
+
+def test_a_reader_waits_for_another_writer_then_fails_clearly(duckdb_warehouse):
+    settings = duckdb_warehouse.settings(SAMPLE_EVENTS, SAMPLE_ORGS, lock_timeout=0.5)
+    run(settings)
+    writer = hold_duckdb_file(duckdb_warehouse.path, read_only=False)  # the duckdb CLI, say
+    try:
+        with pytest.raises(WarehouseLocked) as failure:
+            targets.get(settings).connect()
+    finally:
+        writer.kill()
+    assert str(failure.value) == (
+        f"{duckdb_warehouse.path} is being written by {os.path.realpath(sys.executable)} "
+        f"(PID {writer.pid}); waited 0.5 s for it to finish (see ORGWH_LOCK_TIMEOUT)"
+    )
+
+
+def test_a_reader_during_a_run_sees_the_state_before_or_after_it(duckdb_warehouse, tmp_path):
+    """Readers poll every layer in one connection while a run works: never a mix."""
+    first, second, orgs, expected = two_deliveries(tmp_path)
+    run(duckdb_warehouse.settings(first, orgs))
+    before = duckdb_warehouse.tables()
+    changed = duckdb_warehouse.settings(second, orgs, lock_timeout=60)
+    victim = run_in_subprocess(changed)
+    seen = []
+    while victim.poll() is None:
+        seen.append(duckdb_warehouse.tables(lock_timeout=60))
+    assert victim.wait() == 0
+    assert seen and all(state in (before, expected) for state in seen)
+    assert duckdb_warehouse.tables() == expected
+
+
 def test_a_second_run_waits_for_the_first_then_fails_clearly(duckdb_warehouse):
     settings = duckdb_warehouse.settings(SAMPLE_EVENTS, SAMPLE_ORGS, lock_timeout=0.5)
-    lock_path = duckdb_warehouse.path.with_name(duckdb_warehouse.path.name + ".lock")
-    with open(lock_path, "w") as lock:  # what a first run holds while it works
+    with open(lock_path(duckdb_warehouse), "w") as lock:  # what a first run holds while it works
         fcntl.flock(lock, fcntl.LOCK_EX)
         with pytest.raises(WarehouseLocked, match="being built by another orgwh run"):
             run(settings, DAY)
@@ -155,16 +205,15 @@ def kill_after(settings, seconds: float) -> bool:
 
 @pytest.mark.parametrize("seconds", [1.0, 3.5, 5.0, 6.5])
 def test_a_run_killed_at_any_moment_leaves_the_last_good_state(duckdb_warehouse, tmp_path, seconds):
-    """SIGKILL during import, load or dbt: the file is untouched, the next run completes."""
+    """SIGKILL during import, load, dbt or the commit: the tables are as before, or as after."""
     first, second, orgs, expected = two_deliveries(tmp_path)
     run(duckdb_warehouse.settings(first, orgs))
-    before = duckdb_warehouse.path.read_bytes()
+    before = duckdb_warehouse.tables()
 
     changed = duckdb_warehouse.settings(second, orgs)
     if kill_after(changed, seconds):
-        # killed before its final rename: untouched; after it: the run had completed
-        unchanged = duckdb_warehouse.path.read_bytes() == before
-        assert unchanged or duckdb_warehouse.tables() == expected
+        # killed before its commit: as before; after it: the run had completed
+        assert duckdb_warehouse.tables() in (before, expected)
     run(changed)
     assert duckdb_warehouse.tables() == expected
     assert not list(duckdb_warehouse.path.parent.glob("*.building"))

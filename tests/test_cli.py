@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
+import textwrap
 
 import duckdb
 import pytest
+from conftest import event, write_records
 from typer.testing import CliRunner
 
 from orgwh.cli import app
@@ -84,17 +87,27 @@ def test_a_file_duckdb_cannot_read_is_named(orgwh, tmp_path, name, content, mess
     assert (result.exit_code, result.stderr) == (2, f"Error: {events}: {message}\n")
 
 
-def test_an_unfinished_write_ahead_log_is_left_to_its_owner(orgwh, duckdb_warehouse):
+def test_a_write_ahead_log_left_by_a_killed_program_keeps_its_writes(orgwh, duckdb_warehouse):
     assert orgwh("run", "--quiet").exit_code == 0
-    wal = duckdb_warehouse.path.with_name(duckdb_warehouse.path.name + ".wal")
-    wal.write_bytes(b"another program's unfinished write")
-    result = orgwh("run")
-    assert (result.exit_code, result.stderr) == (
-        2,
-        f"Error: {duckdb_warehouse.path} has an unfinished write-ahead log from another "
-        "program; open it once with DuckDB to finish it, then run again\n",
+    script = textwrap.dedent(f"""
+        import duckdb
+        con = duckdb.connect({str(duckdb_warehouse.path)!r})
+        con.execute("set checkpoint_threshold = '1TB'")  # the write stays in the log
+        con.execute("create table main.notes as select 42 as answer")
+        print("written", flush=True)
+        input()
+    """)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     )
-    assert wal.read_bytes() == b"another program's unfinished write"
+    assert writer.stdout.readline() == "written\n"
+    writer.kill()
+    writer.wait()
+    assert duckdb_warehouse.path.with_name(duckdb_warehouse.path.name + ".wal").exists()
+    result = orgwh("run", "--quiet")
+    assert result.exit_code == 0, result.stderr
+    with duckdb.connect(str(duckdb_warehouse.path), read_only=True) as con:
+        assert con.execute("select answer from main.notes").fetchall() == [(42,)]
 
 
 def test_the_spark_target_without_pyspark_says_what_to_install(orgwh, monkeypatch):
@@ -116,6 +129,19 @@ def test_a_broken_file_is_named_and_nothing_changes(orgwh, duckdb_warehouse, tmp
     assert result.exit_code == 2
     assert result.stderr.startswith(f"Error: {broken}: not a readable JSON file (malformed JSON")
     assert duckdb_warehouse.path.read_bytes() == before
+
+
+def test_running_out_of_memory_says_which_setting_to_raise(orgwh, monkeypatch, tmp_path):
+    events = write_records(tmp_path / "events.json", [event()])
+    monkeypatch.setenv("ORGWH_MEMORY_LIMIT", "20MB")  # less than the reader's buffers
+    result = orgwh("run", "--events", str(events))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        f"Error: DuckDB ran out of memory reading {events} (failed to allocate data of size "
+    )
+    assert result.stderr.endswith(
+        "); raise ORGWH_MEMORY_LIMIT (DuckDB spills what it can to ORGWH_TEMP_DIRECTORY)\n"
+    )
 
 
 def test_help_shows_an_example():

@@ -6,8 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import sample_records
+from conftest import event, sample_records, write_records
 from reference import expected_tables
+from streams import ORGANIZATION_RECORDS
 
 from orgwh.pipeline import run
 from orgwh.project import SAMPLE_EVENTS, SAMPLE_ORGS
@@ -41,3 +42,32 @@ def test_a_duckdb_1_client_opens_the_warehouse_after_every_kind_of_run(duckdb_wa
     get(settings).clean()
     schemas = "select count(*) from duckdb_schemas() where schema_name = 'staging'"
     assert read_with_the_cli(duckdb_warehouse.path, schemas) == "0\n"
+
+
+def test_a_build_larger_than_the_memory_limit_spills_and_completes(duckdb_warehouse, tmp_path):
+    """The reader and dbt share one DuckDB instance: what the reader spilled stays usable."""
+    events = [
+        event(
+            id=f"{n % 15_000:032x}",
+            event_type="User Created" if n < 15_000 else "User Updated",
+            username=f"user {n} " + "x" * 100,
+            received_at=f"2020-12-0{5 + n % 4} 10:{n % 60:02d}:{n % 59:02d}",
+        )
+        for n in range(60_000)
+    ]
+    events_file = write_records(tmp_path / "events.json", events)
+    orgs = write_records(tmp_path / "orgs.json", ORGANIZATION_RECORDS)
+    spill = tmp_path / "spill"
+    settings = duckdb_warehouse.settings(
+        events_file, orgs, memory_limit="64MB", temp_directory=spill
+    )
+    assert events_file.stat().st_size > 64 * 1024 * 1024 * 0.2  # a large share of the limit
+    spilled_before_dbt = []
+
+    def progress(message: str) -> None:
+        if message == "starting dbt":
+            spilled_before_dbt.extend(path for path in spill.glob("*.tmp") if path.stat().st_size)
+
+    run(settings, on_progress=progress)
+    assert spilled_before_dbt, "the reader did not spill: the test needs more input"
+    assert duckdb_warehouse.tables() == expected_tables(events, ORGANIZATION_RECORDS)

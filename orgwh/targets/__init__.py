@@ -6,7 +6,7 @@ What differs per engine is answered here and only here:
 
 * where the warehouse is (`Target.location`, for messages);
 * the run's workspace (`Target.begin_run`): the lock that serialises runs,
-  and what makes a run atomic (a private copy of a DuckDB file, one Postgres
+  and what makes a run atomic (one transaction on a DuckDB file, one Postgres
   transaction, Spark's table-by-table replacement);
 * reading and staging a batch (`Workspace.read`, `Workspace.stage`);
 * what dbt needs to reach the warehouse (`Workspace.dbt_environment`);

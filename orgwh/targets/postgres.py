@@ -5,7 +5,8 @@ then stream into Postgres with COPY.
 
 A run is one transaction on one connection: orgwh opens it (psycopg2, the
 driver of dbt-postgres), takes the advisory run lock, stages, and hands the
-same connection to dbt, whose own transactions become savepoints inside it.
+same connection to dbt, whose own transactions become savepoints inside it
+(dbt_internals.postgres_build_on).
 orgwh commits at the end, or rolls back; a killed process or a lost connection
 leaves the transaction uncommitted, and the server discards it. Readers see
 the warehouse as before the run until the commit, then as after it.
@@ -28,7 +29,7 @@ import psycopg
 import psycopg2
 from psycopg import sql
 
-from .. import load, staging
+from .. import dbt_internals, load, staging
 from ..config import DaySelection
 from ..errors import ConnectionFailed, WarehouseLocked
 from ..transform import Progress
@@ -131,7 +132,7 @@ def _open_run_connection() -> psycopg2.extensions.connection:
 
     `connect()` first creates a missing database and reports an unreachable
     server in one line; the run itself needs psycopg2, dbt-postgres' driver,
-    so that dbt can build on this very connection (`_dbt_on`).
+    so that dbt can build on this very connection (dbt_internals.postgres_build_on).
     """
     connect().close()
     settings = environment()
@@ -232,54 +233,6 @@ def _open_and_close(pipe: Path, mode: int) -> None:
     """Open a named pipe's end without waiting for the other end, and close it."""
     with contextlib.suppress(OSError):  # no reader: nothing waits for this writer
         os.close(os.open(pipe, mode | os.O_NONBLOCK))
-
-
-@contextlib.contextmanager
-def _dbt_on(handle: psycopg2.extensions.connection) -> Iterator[None]:
-    """Let dbt-postgres build on the run's connection, inside the run's transaction.
-
-    For the duration of the block, dbt-postgres' adapters get a connection
-    manager that hands every dbt connection this open handle and turns dbt's
-    BEGIN/COMMIT/ROLLBACK into a savepoint, its release and a rollback to it;
-    closing leaves the handle open. dbt must run with one thread: its
-    connections share one server session.
-    """
-    from dbt.adapters.contracts.connection import ConnectionState
-    from dbt.adapters.postgres.connections import PostgresConnectionManager
-    from dbt.adapters.postgres.impl import PostgresAdapter
-
-    class InRunConnectionManager(PostgresConnectionManager):
-        @classmethod
-        def open(cls, connection):
-            connection.handle = handle
-            connection.state = ConnectionState.OPEN
-            return connection
-
-        def add_begin_query(self):
-            return self.add_query("savepoint dbt", auto_begin=False)
-
-        def add_commit_query(self):
-            return self.add_query("release savepoint dbt", auto_begin=False)
-
-        @classmethod
-        def _rollback_handle(cls, connection) -> None:
-            # a lost connection cannot roll back: orgwh's rollback reports it
-            with contextlib.suppress(psycopg2.Error), connection.handle.cursor() as cursor:
-                cursor.execute("rollback to savepoint dbt; release savepoint dbt")
-
-        @classmethod
-        def _close_handle(cls, connection) -> None:
-            """orgwh closes the handle after its commit."""
-
-        def cancel(self, connection) -> None:
-            """Nothing to cancel: orgwh rolls the whole run back when dbt is interrupted."""
-
-    saved = PostgresAdapter.ConnectionManager
-    PostgresAdapter.ConnectionManager = InRunConnectionManager
-    try:
-        yield
-    finally:
-        PostgresAdapter.ConnectionManager = saved
 
 
 def _roll_back(connection: psycopg2.extensions.connection) -> bool:
@@ -383,7 +336,7 @@ class PostgresWorkspace(Workspace):
 
     def build(self, full_refresh: bool, on_progress: Progress | None) -> None:
         """`dbt build` on this run's connection, inside its transaction."""
-        with _dbt_on(self.connection):
+        with dbt_internals.postgres_build_on(self.connection):
             super().build(full_refresh, on_progress)
 
 
