@@ -135,23 +135,30 @@ class Dataset:
         return self.folder / "days" / f"{day(n)}.json"
 
 
-def dataset(workdir: Path, events: int, days: int = 30, seed: int = 42) -> Dataset:
-    """The pretty-JSON-array dataset of that size (and one file per day), made once."""
-    folder = workdir / f"data-{events}-{days}d-seed{seed}"
+def dataset(
+    workdir: Path, events: int, days: int = 30, seed: int = 42, layout: str = "array"
+) -> Dataset:
+    """The dataset of that size (and one file per day), made once.
+
+    `layout` is "array" (a pretty-printed JSON array) or "ndjson".
+    """
+    folder = workdir / f"data-{events}-{days}d-seed{seed}" / ("" if layout == "array" else layout)
+    events_file = folder / ("events.json" if layout == "array" else "events.ndjson")
     stamp = folder / "summary.json"
     if not stamp.exists():
         shutil.rmtree(folder, ignore_errors=True)
         summary = generate(
-            folder / "events.json",
+            events_file,
             folder / "orgs.json",
             events=events,
             days=days,
             seed=seed,
+            layout=layout,
             split_dir=folder / "days",
         )
         stamp.write_text(json.dumps(summary, indent=2))
     summary = json.loads(stamp.read_text())
-    return Dataset(folder, folder / "events.json", folder / "orgs.json", summary)
+    return Dataset(folder, events_file, folder / "orgs.json", summary)
 
 
 def remove_warehouse(path: Path) -> None:

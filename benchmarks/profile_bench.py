@@ -114,7 +114,7 @@ def explain_models(bench, warehouse: Path, load_days: list[str]) -> dict:
 
 def run(bench, data: Dataset, history: Path) -> dict:
     """Profile a full build and a daily run (the last day on the days before it)."""
-    last = day(bench.args.days)
+    last = day(bench.days)
     bench.log("profile: full build")
     remove_warehouse(bench.warehouse)
     full = _profiled_run(bench, data)
@@ -130,7 +130,7 @@ def run(bench, data: Dataset, history: Path) -> dict:
     bench.log(f"profile: adding {last} from its own file")
     place_warehouse(history, bench.warehouse)
     own_file = _profiled_run(
-        bench, Dataset(data.folder, data.day_file(bench.args.days), data.orgs, data.summary),
+        bench, Dataset(data.folder, data.day_file(bench.days), data.orgs, data.summary),
         "--date", last,
     )  # fmt: skip
     return {

@@ -8,9 +8,11 @@
     python benchmarks/run.py postgres      # 6. Postgres vs DuckDB: a full build, a day; COPY
     python benchmarks/run.py spark         # 7. Spark: a day on 29 loaded days vs on empty
     python benchmarks/run.py profile       # where the time of a full and a daily run goes
+    python benchmarks/run.py scale         # 8. 10M events over 300 days: a full build, a day
     python benchmarks/run.py all --quick --write-results
 
-Options common to all: --events N (default 1,000,000), --repeat R, --json
+Options common to all: --events N (default 1,000,000; scale: 10,000,000),
+--days D (default 30; scale: 300), --repeat R, --json
 (machine-readable figures on stdout), --write-results (update results.json
 and regenerate RESULTS.md), --workdir (generated data and warehouses are kept
 there and reused; default /tmp/orgwh-bench).
@@ -53,7 +55,11 @@ TARGETS = {
     "redeliver": ("re-delivered past day / added last day", 2.0),
     "scaling": ("4M build / 1M build", 4.5),
     "spark": ("day on the days before it / day on empty, on Spark", 1.3),
+    "scale": ("day on 299 loaded days / day on empty, the worse target", 1.3),
 }
+# The scale benchmark's history: a year of a mid-size product, the same daily
+# rate as the 1M-event, 30-day default.
+SCALE_EVENTS, SCALE_DAYS = 10_000_000, 300
 
 
 class Bench:
@@ -75,9 +81,13 @@ class Bench:
         print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
     def data(self, events: int | None = None) -> Dataset:
-        events = events or self.args.events
+        events = events or self.args.events or 1_000_000
         self.log(f"dataset of {events:,} events")
-        return dataset(self.workdir, events, self.args.days, self.args.seed)
+        return dataset(self.workdir, events, self.days, self.args.seed)
+
+    @property
+    def days(self) -> int:
+        return self.args.days or 30
 
     def orgwh(self, data: Dataset, *options: str, events: Path | None = None, env=None):
         command = orgwh_command(
@@ -163,7 +173,7 @@ def bench_full(bench: Bench) -> dict:
 def bench_incremental(bench: Bench) -> dict:
     """2. Add day 30 to days 1-29 vs to an empty warehouse (input: all days, then its own)."""
     data = bench.data()
-    days = bench.args.days
+    days = bench.days
     last = day(days)
     history = bench.saved_warehouse(
         data, f"days1-{days - 1}", "--start", day(1), "--end", day(days - 1)
@@ -192,7 +202,7 @@ def bench_incremental(bench: Bench) -> dict:
 def bench_redeliver(bench: Bench) -> dict:
     """3. Re-deliver day 10 into the full warehouse vs add day 30 to days 1-29."""
     data = bench.data()
-    days = bench.args.days
+    days = bench.days
     history = bench.saved_warehouse(
         data, f"days1-{days - 1}", "--start", day(1), "--end", day(days - 1)
     )
@@ -255,7 +265,7 @@ def bench_snapshot(bench: Bench) -> dict:
         baseline = write_project(Path(folder))
         environment = {**bench.environment, "DO_NOT_TRACK": "1"}
         baseline_days, orgwh_days = [], []
-        for n in range(1, bench.args.days + 1):
+        for n in range(1, bench.days + 1):
             day_file = data.day_file(n)
             bench.log(f"day {n}: plain dbt snapshot")
             baseline_days.append(
@@ -298,7 +308,7 @@ def bench_spark(bench: Bench) -> dict:
     copy and copied back to the same place before each run.
     """
     data = bench.data()
-    days = bench.args.days
+    days = bench.days
     last = day(days)
     spark_dir = bench.workdir / "spark"
     history = bench.saved / f"{data.folder.name}-days1-{days - 1}.spark"
@@ -339,11 +349,22 @@ def bench_profile(bench: Bench) -> dict:
 
     data = bench.data()
     bench.warm_up()
-    days = bench.args.days
+    days = bench.days
     history = bench.saved_warehouse(
         data, f"days1-{days - 1}", "--start", day(1), "--end", day(days - 1)
     )
     return profile_bench.run(bench, data, history)
+
+
+def bench_scale(bench: Bench) -> dict:
+    """8. A year of history: the full build, and a day on 299 loaded days vs on empty."""
+    import scale_bench
+
+    events, days = bench.args.events or SCALE_EVENTS, bench.args.days or SCALE_DAYS
+    bench.log(f"dataset of {events:,} events over {days} days (newline-delimited)")
+    data = dataset(bench.workdir, events, days, bench.args.seed, layout="ndjson")
+    result = scale_bench.run(bench, data)
+    return {**result, **_verdict("scale", result["ratio"]), "input": _input(data)}
 
 
 def _input(data: Dataset) -> dict:
@@ -360,6 +381,7 @@ BENCHMARKS = {
     "postgres": bench_postgres,
     "spark": bench_spark,
     "profile": bench_profile,
+    "scale": bench_scale,
 }
 QUICK = ("full", "incremental", "redeliver", "snapshot", "profile")
 
@@ -369,12 +391,17 @@ def main(argv: list[str] | None = None) -> None:
         description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("benchmark", choices=[*BENCHMARKS, "all"])
-    parser.add_argument("--events", type=int, default=1_000_000)
-    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--events", type=int, help="default 1,000,000 (scale: 10,000,000)")
+    parser.add_argument("--days", type=int, help="default 30 (scale: 300)")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--repeat", type=int, default=3, help="interleaved repeats (medians)")
     parser.add_argument("--sizes", default="1000000,2000000,4000000", help="for scaling")
     parser.add_argument("--quick", action="store_true", help="all: skip scaling, postgres, spark")
+    parser.add_argument(
+        "--targets",
+        default="duckdb,postgres",
+        help="scale: targets to measure",
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--write-results", action="store_true", help="update RESULTS.md")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "orgwh-bench")
@@ -382,7 +409,7 @@ def main(argv: list[str] | None = None) -> None:
 
     bench = Bench(args)
     names = [args.benchmark] if args.benchmark != "all" else (
-        QUICK if args.quick else list(BENCHMARKS)
+        QUICK if args.quick else [name for name in BENCHMARKS if name != "scale"]
     )  # fmt: skip
     command = "python benchmarks/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
     figures = {}

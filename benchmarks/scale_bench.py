@@ -1,0 +1,146 @@
+"""Benchmark 8: a year of history (10M events over 300 days) on DuckDB and Postgres.
+
+For each target, with orgwh's default settings:
+
+* the full build of days 1-299 from one newline-delimited file: wall and CPU
+  time, the peak RSS of orgwh's process, the size of the warehouse;
+* the last day from its own file, on those 299 loaded days against the same
+  day on an empty warehouse (`--repeat` times, interleaved), and how much the
+  day grows the warehouse;
+* a profile of that day on the 299 loaded days (profile_child.py: orgwh's
+  phases and every dbt node).
+
+The input is generated once into `--workdir` (about 2.8 GB). Postgres is an
+embedded server there (postgres_bench.py); its history is kept as a template
+database, vacuumed as autovacuum would be between two daily runs.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import postgres_bench
+from harness import Dataset, day, measure, orgwh_command, place_warehouse, remove_warehouse
+
+PROFILE_CHILD = Path(__file__).resolve().parent / "profile_child.py"
+
+
+def _profile(bench, environment: dict[str, str], *options: str) -> dict:
+    """profile_child.py's phases and nodes of one run with `options`."""
+    with tempfile.NamedTemporaryFile(suffix=".json", dir=bench.workdir) as out:
+        command = [sys.executable, str(PROFILE_CHILD), out.name, *options]
+        measured = measure(command, environment, bench.workdir)
+        profile = json.loads(Path(out.name).read_text())
+    profile["child_wall_seconds"] = round(measured.seconds, 2)
+    profile["peak_rss_mb"] = round(measured.peak_rss_mb)
+    profile["process_start_and_exit_seconds"] = round(
+        measured.seconds - profile["in_process_seconds"], 2
+    )
+    return profile
+
+
+def _growth(before: int, after: int) -> dict:
+    return {"bytes_before": before, "bytes_after": after, "growth": round(after / before - 1, 4)}
+
+
+def _duckdb(bench, data: Dataset, last: int) -> dict:
+    warehouse, saved = bench.warehouse, bench.saved / f"{data.folder.name}-scale.duckdb"
+    day_options = ("--date", day(last), "--events", str(data.day_file(last)))
+
+    def orgwh(*options: str):
+        command = orgwh_command(
+            "run", "-q", "--orgs", str(data.orgs), "--duckdb-path", str(warehouse), *options
+        )
+        return measure(command, bench.environment, bench.workdir)
+
+    bench.warm_up()
+    bench.log(f"DuckDB: full build of days 1-{last - 1}")
+    remove_warehouse(warehouse)
+    build = orgwh("--events", str(data.events), "--end", day(last - 1))
+    shutil.copyfile(warehouse, saved)
+    built_bytes = saved.stat().st_size
+
+    grown: list[int] = []
+
+    def on(history: Path | None):
+        def run():
+            place_warehouse(history, warehouse)
+            measured = orgwh(*day_options)
+            if history is not None:
+                grown.append(warehouse.stat().st_size)
+            return measured
+
+        return run
+
+    days = bench.ab("day on 299 loaded days", on(saved), "day on empty", on(None))
+    bench.log("DuckDB: profile of the day on the loaded days")
+    place_warehouse(saved, warehouse)
+    profile = _profile(bench, bench.environment, "--duckdb-path", str(warehouse), *day_options)
+    return {
+        "full build": {
+            "seconds": round(build.seconds, 1),
+            "cpu_seconds": round(build.cpu_seconds, 1),
+            "peak_rss_mb": round(build.peak_rss_mb),
+            "bytes": built_bytes,
+        },
+        **days,
+        "file growth by the day": _growth(built_bytes, max(grown)),
+        "profile of the day": profile,
+    }
+
+
+def _postgres(bench, data: Dataset, last: int) -> dict:
+    server = postgres_bench.server_environment(bench.workdir / "pgdata")
+    environment = {**bench.environment, **server}
+    day_options = ("--date", day(last), "--events", str(data.day_file(last)))
+
+    def orgwh(*options: str):
+        command = orgwh_command("run", "-q", "--target", "postgres", "--orgs", str(data.orgs))
+        return measure([*command, *options], environment, bench.workdir)
+
+    bench.log(f"Postgres: full build of days 1-{last - 1}")
+    postgres_bench.fresh_database(server)
+    build = orgwh("--events", str(data.events), "--end", day(last - 1))
+    built_bytes = postgres_bench.database_bytes(server)
+    postgres_bench.keep_as_history(server)
+
+    def on(history: str | None):
+        def run():
+            postgres_bench.fresh_database(server, history)
+            return orgwh(*day_options)
+
+        return run
+
+    days = bench.ab("day on 299 loaded days", on(postgres_bench.HISTORY), "day on empty", on(None))
+    bench.log("Postgres: profile of the day on the loaded days")
+    postgres_bench.fresh_database(server, postgres_bench.HISTORY)
+    profile = _profile(bench, environment, "--target", "postgres", *day_options)
+    return {
+        "full build": {
+            "seconds": round(build.seconds, 1),
+            "cpu_seconds": round(build.cpu_seconds, 1),
+            "peak_rss_mb": round(build.peak_rss_mb),
+            "bytes": built_bytes,
+        },
+        **days,
+        "profile of the day": profile,
+    }
+
+
+def run(bench, data: Dataset) -> dict:
+    last = data.summary["days"]
+    figures = {}
+    if "duckdb" in bench.args.targets:
+        figures["duckdb"] = _duckdb(bench, data, last)
+    if "postgres" in bench.args.targets:
+        figures["postgres"] = _postgres(bench, data, last)
+    ratios = [figures[target]["ratio"] for target in figures]
+    return {
+        **figures,
+        "ratio": max(ratios),
+        "cpu_ratio": max(figures[target]["cpu_ratio"] for target in figures),
+    }
