@@ -289,8 +289,10 @@ def entry_point() -> None:
     """The `orgwh` command: the Typer app, minus Python's last garbage collection.
 
     At exit, Python's final collection walks every object dbt left behind (its
-    parsed project, compiled templates): about 0.7 s of a run. Freezing them
-    first skips the walk; the operating system frees the memory all the same.
+    parsed project, compiled templates), a visible part of a short run (the
+    whole-process timings of `python benchmarks/run.py incremental` include
+    it). Freezing them first skips the walk; the operating system frees the
+    memory all the same.
     """
     try:
         app()
