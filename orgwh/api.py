@@ -2,11 +2,12 @@
 
 `run()` is `orgwh run` as a function. `connect()` opens a read-only
 connection and `query()` opens, fetches and closes on every call, so a
-notebook never holds the warehouse: a DuckDB run builds on a private copy
-and renames it over the file, so a read-only connection keeps seeing the
-warehouse as it was when it connected, until it reconnects; Postgres
-connections are read-only sessions. Spark reads through the process's one
-Spark session, which has no read-only mode.
+notebook need not hold the warehouse: a DuckDB file admits no reader from
+another process while a run writes it, so a reader waits for the run's
+commit and a connection held open delays the next run (each at most
+ORGWH_LOCK_TIMEOUT; docs/targets/duckdb.md). Postgres connections are
+read-only sessions. Spark reads through the process's one Spark session,
+which has no read-only mode.
 """
 
 from __future__ import annotations
@@ -58,8 +59,9 @@ def connect(target: str = "duckdb", duckdb_path: str | Path | None = None):
 
     DuckDB (the default): a `duckdb.DuckDBPyConnection` on the warehouse file
     (`duckdb_path`, else ORGWH_DUCKDB_PATH, else ./orgwh.duckdb), with
-    `.sql(...)` relations and their `.df()`, `.pl()`, `.arrow()`. It never
-    blocks `orgwh run`; reconnect to see the result of a later run.
+    `.sql(...)` relations and their `.df()`, `.pl()`, `.arrow()`. While it
+    is open, a run waits for it (at most ORGWH_LOCK_TIMEOUT): close it when
+    done, or use query(), which closes on return.
     Postgres: an autocommit psycopg connection in a read-only session, from
     the libpq variables (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE).
     Spark: a DB-API-like connection, `execute(sql, parameters)`, on this

@@ -207,7 +207,7 @@ def status(
 ) -> None:
     """Show the loaded days, rows per layer, rejected records and the last runs.
 
-    Reads the warehouse read-only: it never blocks a run.
+    Reads the warehouse read-only; on DuckDB it waits for a run to commit.
 
     Example: orgwh status --target postgres
     """
