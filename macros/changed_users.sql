@@ -8,7 +8,8 @@
     days' events by their index. The versions' day has no index; the scan of
     every version is cheaper with the days as an array (is_loaded_day) than
     as a join, and cheaper still when a plain comparison drops most versions
-    before the cast and the lookup (180 ms -> 110 ms at 750k versions). -#}
+    before the cast and the lookup (`python benchmarks/run.py postgres`
+    profiles a day's run). -#}
 {% macro changed_users() -%}
     select user_id from {{ ref('user_event') }}
     where event_date in (select date from {{ source('staging', 'load_day') }})

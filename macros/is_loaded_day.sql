@@ -13,10 +13,10 @@
 {%- endmacro %}
 
 {#- Postgres plans `in (query)` as a join, sized by an estimate of the
-    query's rows that is often far off: for a day's 20,000 changed users it
-    merge-joined every event in user order (2.8 s instead of 1.2). An array
-    computed once before the scan becomes index lookups or a filter of the
-    scan itself, whatever the estimate. -#}
+    query's rows that is often far off: for a day's changed users it
+    merge-joined every event in user order. An array computed once before
+    the scan becomes index lookups or a filter of the scan itself, whatever
+    the estimate (`python benchmarks/run.py postgres` profiles a day). -#}
 {% macro postgres__is_in(column, query) -%}
     {{ column }} = any(array({{ query }}))
 {%- endmacro %}

@@ -1,8 +1,9 @@
 {#- Generic test: values that are not `length` lowercase hexadecimal digits.
     Used at warn severity for identifiers that SPEC keeps as received, however
     odd. A length and a repeated character class rather than the pattern
-    `[0-9a-f]{32}`: Postgres' regular expressions spend seven times as long on
-    a counted repetition (3.6 s against 0.5 s for a million ids). -#}
+    `[0-9a-f]{32}`: Postgres' regular expressions are much slower on a
+    counted repetition (`python benchmarks/run.py postgres` runs this test
+    on a million ids). -#}
 {% test lowercase_hex(model, column_name, length) %}
     select {{ column_name }}
     from {{ model }}

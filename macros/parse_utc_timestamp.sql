@@ -33,8 +33,9 @@
 
 {#- The UTC instant of a timestamp text that the loader has already checked
     against the grammar above, as the staged events' received_at. An engine
-    that parses such text itself does so, which is several times faster;
-    the others parse it in full. -#}
+    that parses such text itself does so, which is much cheaper than the
+    full parse the others use (`python benchmarks/run.py profile` shows
+    user_event's share of a build). -#}
 {% macro validated_utc_timestamp(text) -%}
     {{ return(adapter.dispatch('validated_utc_timestamp', 'orgwh')(text)) }}
 {%- endmacro %}
@@ -55,7 +56,8 @@
 
 {#- Postgres casts the same texts to timestamptz exactly. A text without a
     zone gets a Z, so the session's TimeZone never matters (zone_length, not
-    a regular expression: that took 5 s per million events). -#}
+    a regular expression, which costs far more per row: `python
+    benchmarks/run.py postgres` builds user_event from a million events). -#}
 {% macro postgres__validated_utc_timestamp(text) -%}
     timezone('UTC', cast(
         case when {{ orgwh.zone_length(text) }} = 0 then {{ text }} || 'Z' else {{ text }} end

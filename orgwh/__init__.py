@@ -2,8 +2,9 @@
 
 For analysts: `orgwh.run()` builds the warehouse as `orgwh run` does,
 `orgwh.query(sql)` returns the rows of one query (with `.df()`), and
-`orgwh.connect()` a read-only connection; neither of the last two ever
-blocks a run. Importing orgwh is light: dbt is imported only when a run needs it.
+`orgwh.connect()` a read-only connection (close it before a run: on
+DuckDB a run waits for open readers). Importing orgwh is light: dbt is
+imported only when a run needs it.
 """
 
 from .api import QueryResult, connect, query, run

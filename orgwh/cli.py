@@ -207,7 +207,7 @@ def status(
 ) -> None:
     """Show the loaded days, rows per layer, rejected records and the last runs.
 
-    Reads the warehouse read-only (on DuckDB, after the run in progress commits).
+    Reads the warehouse read-only; on DuckDB it waits for a run to commit.
 
     Example: orgwh status --target postgres
     """
@@ -289,8 +289,10 @@ def entry_point() -> None:
     """The `orgwh` command: the Typer app, minus Python's last garbage collection.
 
     At exit, Python's final collection walks every object dbt left behind (its
-    parsed project, compiled templates): about 0.7 s of a run. Freezing them
-    first skips the walk; the operating system frees the memory all the same.
+    parsed project, compiled templates), a visible part of a short run (the
+    whole-process timings of `python benchmarks/run.py incremental` include
+    it). Freezing them first skips the walk; the operating system frees the
+    memory all the same.
     """
     try:
         app()

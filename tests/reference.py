@@ -1,4 +1,4 @@
-"""A small reference model of SPEC.md in plain Python, independent of the SQL.
+"""A small reference model of the contract (docs/contract.md) in plain Python, independent of the SQL.
 
 `expected_tables(events, organizations)` takes the records of the staged
 files (parsed JSON values, in file order) and returns what every table of

@@ -255,8 +255,9 @@ def _analyze_if_mostly_new(cursor, table: str, column: str, new_rows: int) -> No
     current size anyway. Autovacuum's rule (a tenth changed) decides.
     `reltuples` is the count at the last ANALYZE, -1 before the first.
     Only the column that plans filter on: the statistics of staging's JSON
-    texts cost as much again (0.27 s of 0.65 s at 1M records), and no plan
-    reads them. The table's row and page counts are updated all the same.
+    texts cost as much again as the rest (`python benchmarks/run.py
+    postgres` stages a million records), and no plan reads them. The
+    table's row and page counts are updated all the same.
     """
     cursor.execute("select reltuples from pg_class where oid = %s::regclass", [table])
     (rows_before,) = cursor.fetchone()

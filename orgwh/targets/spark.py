@@ -517,7 +517,7 @@ class SparkTarget(Target):
         """The run lock is a file in the Spark folder, so it serialises the runs of one machine.
 
         Runs from other machines on the same warehouse (a shared metastore and
-        warehouse URI) are not serialised by it (README, "Spark").
+        warehouse URI) are not serialised by it (docs/targets/spark.md, "Locking and reading").
         """
         self.directory.mkdir(parents=True, exist_ok=True)
         with run_lock(self.directory / "warehouse", self.settings.lock_timeout):
