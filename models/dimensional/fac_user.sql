@@ -1,6 +1,6 @@
 {{ config(
     rebuild_where="date_calendar >= {{ orgwh.fac_user_first_rebuilt_day() }}
-        or date_calendar in ({{ orgwh.days_with_a_new_key() }})",
+        or {{ orgwh.is_in('date_calendar', orgwh.days_with_a_new_key()) }}",
 ) }}
 
 -- Daily users per organization: one row per (date_calendar, organization_name)
@@ -174,7 +174,7 @@ daily as (
         active_users
     from {{ this }}
     where date_calendar < (select first_day from loaded_days)
-        and date_calendar in ({{ orgwh.days_with_a_new_key() }})
+        and {{ orgwh.is_in('date_calendar', orgwh.days_with_a_new_key()) }}
     {% endif %}
 )
 
