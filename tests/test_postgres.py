@@ -7,8 +7,11 @@ import threading
 import duckdb
 import psycopg2
 import pytest
+from conftest import sample_records, write_records
 
+from orgwh.config import DaySelection
 from orgwh.errors import ConnectionFailed, WarehouseLocked
+from orgwh.layers import TABLES
 from orgwh.pipeline import run
 from orgwh.project import SAMPLE_EVENTS, SAMPLE_ORGS
 from orgwh.targets import postgres
@@ -99,3 +102,28 @@ def test_a_failed_copy_raises_its_error_and_neither_side_waits(
     copying.join(120)  # a side left waiting on the pipe would wait forever
     assert not copying.is_alive()
     assert [type(exception) for exception in raised] == [error]
+
+
+def test_a_runs_row_counts_are_the_tables_counts(postgres_warehouse, tmp_path):
+    """count_rows adds each run's inserts less its deletes to what the last run left."""
+    events, organizations = sample_records()
+    day = "2020-12-08"
+    fewer = write_records(
+        tmp_path / "fewer.json",
+        [record for record in events if not record["received_at"].startswith(day)][:-3],
+    )
+    runs = [
+        (SAMPLE_EVENTS, DaySelection.from_options(day), False),
+        (SAMPLE_EVENTS, DaySelection(), False),  # every day: more rows
+        (fewer, DaySelection(), False),  # day 8 emptied, fewer events on others
+        (SAMPLE_EVENTS, DaySelection(), True),  # --full-refresh recreates the tables
+        (SAMPLE_EVENTS, DaySelection.from_options(day), False),
+    ]
+    for events_file, selection, full_refresh in runs:
+        report = run(postgres_warehouse.settings(events_file, SAMPLE_ORGS), selection, full_refresh)
+        with postgres.connect() as connection:
+            counted = {
+                table: connection.execute(f"select count(*) from {table}").fetchone()[0]
+                for table in TABLES
+            }
+        assert report.rows == counted

@@ -1,6 +1,6 @@
 {{ config(
     rebuild_where="date_calendar >= {{ orgwh.fac_user_first_rebuilt_day() }}
-        or date_calendar in ({{ orgwh.days_with_a_new_key() }})",
+        or {{ orgwh.is_in('date_calendar', orgwh.days_with_a_new_key()) }}",
 ) }}
 
 -- Daily users per organization: one row per (date_calendar, organization_name)
@@ -89,8 +89,8 @@ deleted as (
 -- A user has one version at a time, so summing versions counts users. The
 -- rebuilt days start from the users active at the end of the day before the
 -- first of them (the table keeps that day, and no loaded event can change
--- it), so that only the versions starting or ending on a rebuilt day are read,
--- in one scan.
+-- it), so that only the versions starting or ending on a rebuilt day are read
+-- (an index range on Postgres: macros/last_change_day.sql).
 changing_versions as (
     select
         organization_name,
@@ -99,8 +99,7 @@ changing_versions as (
     from {{ ref('user_snapshot') }}
     where not is_deleted
         and (valid_to is null or cast(valid_to as date) > cast(valid_from as date))
-        and (cast(valid_from as date) >= (select first_day from loaded_days)
-            or cast(valid_to as date) >= (select first_day from loaded_days))
+        and {{ orgwh.last_change_day() }} >= (select first_day from loaded_days)
 ),
 
 active_changes as (
@@ -175,7 +174,7 @@ daily as (
         active_users
     from {{ this }}
     where date_calendar < (select first_day from loaded_days)
-        and date_calendar in ({{ orgwh.days_with_a_new_key() }})
+        and {{ orgwh.is_in('date_calendar', orgwh.days_with_a_new_key()) }}
     {% endif %}
 )
 
