@@ -29,15 +29,17 @@ def read_with_the_cli(path: Path, sql: str) -> str:
     return shown.stdout
 
 
-def test_a_duckdb_1_client_opens_the_warehouse_after_every_kind_of_run(duckdb_warehouse):
+def test_every_kind_of_run_leaves_a_compact_file_a_duckdb_1_client_opens(duckdb_warehouse):
     settings = duckdb_warehouse.settings(SAMPLE_EVENTS, SAMPLE_ORGS)
     users = len(expected_tables(*sample_records())["dimensional.dim_user"])
     count = "select count(*) from dimensional.dim_user"
 
     run(settings)  # a new file
+    fresh_build = duckdb_warehouse.path.stat().st_size
     assert read_with_the_cli(duckdb_warehouse.path, "select version()").startswith("v1.")
     assert read_with_the_cli(duckdb_warehouse.path, count) == f"{users}\n"
-    run(settings, full_refresh=True)  # every table dropped and built again
+    run(settings, full_refresh=True)  # every table dropped and built again, then compacted
+    assert duckdb_warehouse.path.stat().st_size <= fresh_build
     assert read_with_the_cli(duckdb_warehouse.path, count) == f"{users}\n"
     get(settings).clean()
     schemas = "select count(*) from duckdb_schemas() where schema_name = 'staging'"

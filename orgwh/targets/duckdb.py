@@ -116,25 +116,32 @@ def _checkpoint(connection: duckdb.DuckDBPyConnection) -> None:
         raise
 
 
-def _compact_if_mostly_free(path: Path) -> None:
+def _compact_if_mostly_free(path: Path, config: dict[str, str]) -> None:
     """Rewrite the warehouse into a compact file when most of its blocks are free.
 
     Runs under the run lock, after the commit: the content is the committed
     one either way, so a reader sees the same tables in the old file or the
-    new, and a process killed here leaves the committed file as it is.
+    new, and a process killed here leaves the committed file as it is. Left
+    for another run while a write-ahead log is pending (the new file would
+    not own it) or another process holds the file.
     """
-    with duckdb.connect(str(path)) as con:
-        total, free = con.execute(
-            "select total_blocks, free_blocks from pragma_database_size() "
-            "where database_name = current_database()"
-        ).fetchone()
+    if _wal(path).exists():
+        return
+    try:
+        with duckdb.connect(str(path), read_only=True, config=config) as con:
+            total, free = con.execute(
+                "select total_blocks, free_blocks from pragma_database_size() "
+                "where database_name = current_database()"
+            ).fetchone()
+    except duckdb.IOException:
+        return
     if not total or free / total <= COMPACT_WHEN_FREE:
         return
     compact = path.with_name(path.name + ".compact")
     _remove(compact, _wal(compact))
     try:
-        with duckdb.connect() as con:
-            con.execute(f"attach {_literal(path)} as warehouse")
+        with duckdb.connect(config=config) as con:
+            con.execute(f"attach {_literal(path)} as warehouse (read_only)")
             con.execute(
                 f"attach {_literal(compact)} as compact (storage_version '{STORAGE_VERSION}')"
             )
@@ -274,7 +281,7 @@ class DuckDBTarget(Target):
             finally:
                 if first:
                     _remove(building, _wal(building))
-            _compact_if_mostly_free(path)
+            _compact_if_mostly_free(path, load.duckdb_config(self.settings))
 
     def _require_warehouse(self) -> Path:
         if not self.has_warehouse():
