@@ -13,6 +13,7 @@ _TITLES = {
     "postgres": "6. Postgres vs DuckDB (a full build, a day), COPY staging vs a bare COPY",
     "spark": "7. Spark: one day on 29 loaded days vs the same day on an empty warehouse",
     "profile": "Profile: where the time of a run goes",
+    "scale": "8. A year of history: 10M events over 300 days, a full build and a day",
 }
 
 
@@ -215,6 +216,38 @@ def _profile(result: dict) -> list[str]:
     return lines
 
 
+def _scale(result: dict) -> list[str]:
+    lines = ["Input: newline-delimited JSON, one file for days 1-299, the last day's own file.", ""]
+    for target in ("duckdb", "postgres"):
+        if target not in result:
+            continue
+        figures = result[target]
+        build = figures["full build"]
+        lines += [
+            f"### {target} ({figures['date']}, commit {figures['commit']})",
+            "",
+            f"**day on 299 loaded days / day on empty = {figures['ratio']}** (wall), "
+            f"{figures['cpu_ratio']} (CPU time of the orgwh process)",
+            "",
+            f"Full build of days 1-299 with the default settings: {build['seconds']:.0f} s wall, "
+            f"{build['cpu_seconds']:.0f} s CPU, peak RSS {build['peak_rss_mb']:,} MB, "
+            f"warehouse {build['bytes'] / 1e9:.2f} GB.",
+            "",
+            *_ab_table(figures),
+        ]
+        if "file growth by the day" in figures:
+            growth = figures["file growth by the day"]
+            lines += [
+                "",
+                f"The day grows the file from {growth['bytes_before'] / 1e9:.3f} GB to "
+                f"{growth['bytes_after'] / 1e9:.3f} GB ({100 * growth['growth']:+.1f}%).",
+            ]
+        lines += [""] + _profile_run(
+            f"Profile of the day on the loaded days ({target})", figures["profile of the day"]
+        )
+    return lines
+
+
 _RENDER = {
     "full": _full,
     "incremental": _incremental,
@@ -224,6 +257,7 @@ _RENDER = {
     "postgres": _postgres,
     "spark": _full,
     "profile": _profile,
+    "scale": _scale,
 }
 
 
