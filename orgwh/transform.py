@@ -138,7 +138,7 @@ def build(
     logic on fixed rows, not the data; the test suite runs them, runs do not.
     `every_day_pending` says that every staged day is in staging.load_day:
     the build then rewrites every row, and the data tests check whole tables
-    instead of the rows of the pending days (macros/get_where_subquery.sql).
+    instead of the rows of the pending days (macros/in_scope.sql).
 
     Raises DataTestFailed naming the failed error-severity tests, or
     BuildFailed naming the first model that could not be built.
