@@ -24,7 +24,7 @@ def failures(warehouse, settings, selector: str) -> tuple[str, int]:
         environment = postgres.environment()
     result = transform.invoke_dbt(
         ["test", "--select", selector],
-        target,
+        target.dbt_target,
         environment,
         variables={"every_day_pending": True},
     )

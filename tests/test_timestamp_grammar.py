@@ -95,7 +95,7 @@ def _through_macro(target, environment, macro: str, texts: list[str]) -> dict:
         f"from {_values(texts)}"
     )
     result = transform.invoke_dbt(
-        ["show", "--inline", sql, "--limit", str(len(texts))], target, environment
+        ["show", "--inline", sql, "--limit", str(len(texts))], target.dbt_target, environment
     )
     (shown,) = result.result.results
     return _instants(shown.agate_table.rows)

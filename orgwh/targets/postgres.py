@@ -32,7 +32,7 @@ from psycopg import sql
 from .. import dbt_internals, load, staging
 from ..config import DaySelection
 from ..errors import ConnectionFailed, NoWarehouse, WarehouseLocked
-from ..transform import Progress
+from ..progress import Progress
 from ..validation import Batch
 from . import Target, Workspace
 
