@@ -4,9 +4,9 @@
     `[0-9a-f]{32}`: Postgres' regular expressions are much slower on a
     counted repetition (`python benchmarks/run.py postgres` runs this test
     on a million ids). -#}
-{% test lowercase_hex(model, column_name, length) %}
+{% test lowercase_hex(model, column_name, length, scope=none) %}
     select {{ column_name }}
-    from {{ model }}
+    from {{ orgwh.in_scope(model, scope) }}
     where {{ column_name }} is not null
         and (
             {{ dbt.length(column_name) }} <> {{ length }}

@@ -44,25 +44,24 @@
     {{ orgwh.parse_utc_timestamp(text) }}
 {%- endmacro %}
 
-{#- DuckDB casts `YYYY-MM-DD[ T]HH:MM:SS[.f]` exactly; the zone is cut off
-    first and its offset applied after. A text the cast cannot read fails
-    the model rather than giving a wrong instant. -#}
+{#- DuckDB and Postgres cast `YYYY-MM-DD[ T]HH:MM:SS[.f]` exactly; the zone
+    is cut off first and its offset applied after. A text the cast cannot
+    read fails the model rather than giving a wrong instant. (Postgres'
+    timestamptz would read the zone too, but refuses offsets beyond 15:59,
+    which SPEC 1 allows up to 23:59: tests/test_timestamp_grammar.py.) -#}
 {% macro duckdb__validated_utc_timestamp(text) -%}
-    {%- set local_time -%}
-        cast(substr({{ text }}, 1, length({{ text }}) - {{ orgwh.zone_length(text) }}) as timestamp)
-    {%- endset -%}
-    {{ dbt.dateadd('minute', orgwh.minutes_to_utc(text), local_time) }}
+    {{ orgwh.cast_local_time_to_utc(text) }}
 {%- endmacro %}
 
-{#- Postgres casts the same texts to timestamptz exactly. A text without a
-    zone gets a Z, so the session's TimeZone never matters (zone_length, not
-    a regular expression, which costs far more per row: `python
-    benchmarks/run.py postgres` builds user_event from a million events). -#}
 {% macro postgres__validated_utc_timestamp(text) -%}
-    timezone('UTC', cast(
-        case when {{ orgwh.zone_length(text) }} = 0 then {{ text }} || 'Z' else {{ text }} end
-        as timestamptz
-    ))
+    {{ orgwh.cast_local_time_to_utc(text) }}
+{%- endmacro %}
+
+{% macro cast_local_time_to_utc(text) -%}
+    {%- set local_time -%}
+        cast(substr({{ text }}, 1, length({{ text }}) - {{ orgwh.zone_length(text) }}) as {{ dbt.type_timestamp() }})
+    {%- endset -%}
+    {{ dbt.dateadd('minute', orgwh.minutes_to_utc(text), local_time) }}
 {%- endmacro %}
 
 {#- The length of a grammatical timestamp's zone: 1 for `Z`, 6 for an offset, else 0. -#}

@@ -8,14 +8,14 @@
     One window over the versions, where a test per rule read them once each.
     The rows a run rebuilds are, per user, the last versions, so a scoped
     test's rows are in sequence as well. -#}
-{% test versions_in_sequence(model) %}
+{% test versions_in_sequence(model, scope=none) %}
     with sequenced as (
         select
             user_id,
             valid_from,
             valid_to,
             lead(valid_from) over (partition by user_id order by valid_from) as next_valid_from
-        from {{ model }}
+        from {{ orgwh.in_scope(model, scope) }}
     )
 
     select *

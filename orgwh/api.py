@@ -6,8 +6,8 @@ run writes the file in one transaction, and DuckDB lets no other process
 open the file meanwhile: a reader that connects during a run waits for its
 commit, and a run waits for the connections open on the file, each up to
 ORGWH_LOCK_TIMEOUT. So a notebook should query, or close what it connected,
-rather than hold a connection between runs. Postgres connections are
-read-only sessions that never wait for a run. Spark reads through the
+rather than hold a connection between runs. On a Postgres connection every
+statement runs alone in a read-only transaction, and never waits for a run. Spark reads through the
 process's one Spark session, which has no read-only mode.
 """
 
@@ -63,7 +63,8 @@ def connect(target: str = "duckdb", duckdb_path: str | Path | None = None):
     `.sql(...)` relations and their `.df()`, `.pl()`, `.arrow()`. While a run
     writes the file, it waits for the run's commit (ORGWH_LOCK_TIMEOUT); while
     it is open, a run waits for it, so close it when done (`with` does).
-    Postgres: an autocommit psycopg connection in a read-only session, from
+    Postgres: a psycopg connection whose every `execute` runs one statement
+    in a read-only transaction (`executemany` and `copy` are refused), from
     the libpq variables (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE).
     Spark: a DB-API-like connection, `execute(sql, parameters)`, on this
     process's Spark session (ORGWH_SPARK_DIR), started if needed; its

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from . import targets
 from .config import Settings
-from .transform import Progress, dbt_state_dir, invoke_dbt
+from .progress import Progress
+from .transform import dbt_state_dir, invoke_dbt
 
 # What `dbt docs generate --static` writes: index.html needs the two JSON files
 # beside it (and a web server); static_index.html has them inlined.
@@ -30,7 +31,7 @@ def generate(settings: Settings, on_progress: Progress | None = None) -> Path:
     for folder in (site, scratch):
         folder.mkdir(parents=True, exist_ok=True)
     environment = target.documentation_environment(scratch)
-    invoke_dbt(["docs", "generate", "--static"], target, environment, on_progress)
+    invoke_dbt(["docs", "generate", "--static"], target.dbt_target, environment, on_progress)
     artifacts = dbt_state_dir(settings.cache_dir, target.name, environment)
     for name in SITE_FILES:
         shutil.copyfile(artifacts / name, site / name)

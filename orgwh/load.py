@@ -67,7 +67,7 @@ _FIELD_KIND = (
     "when field.{name} is not null then 'other' end"
 )
 _FIELD_TEXT = "field.{name} ->> '$'"
-_FULL_MATCH = "regexp_full_match({text}, '{pattern}')"
+FULL_MATCH = "regexp_full_match({text}, '{pattern}')"
 # The same of an organization's key, asked of its parsed text (`record`).
 _KEY_KIND = (
     "case when json_type(record, '$.{name}') = 'VARCHAR' then 'string' "
@@ -101,7 +101,7 @@ fields as (
     from objects
 ),
 instants as (
-    select *, {utc_instant("received_at_text", _FULL_MATCH)} as received_at
+    select *, {utc_instant("received_at_text", FULL_MATCH)} as received_at
     from fields
 ),
 judged as (

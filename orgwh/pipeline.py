@@ -10,7 +10,7 @@ from typing import Any
 from . import staging, targets, transform
 from .config import DaySelection, Settings
 from .layers import TABLES
-from .transform import Progress
+from .progress import Progress
 from .validation import Batch, FileCounts
 
 

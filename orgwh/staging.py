@@ -13,18 +13,15 @@ A run, inside its workspace:
   by the next one.
 
 Column types are named neutrally here (`text`, `json`); each target spells
-them (`Target.type_names`).
+them (`Dialect.type_names`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from .dialect import Dialect
 from .validation import Batch
-
-if TYPE_CHECKING:
-    from .targets import Target
 
 TABLES = {
     "staging.event": {"date": "date", "json_content": "json"},
@@ -71,7 +68,7 @@ A_DAY_NOT_PENDING = """
 """
 
 
-def create_statements(target: Target) -> list[str]:
+def create_statements(target: Dialect) -> list[str]:
     """The schema and tables of staging, created where missing."""
     return [
         "create schema if not exists staging",
@@ -92,7 +89,7 @@ def day_literals(batch: Batch) -> str:
     return ", ".join(f"date '{day.isoformat()}'" for day in batch.days) or "null"
 
 
-def replaced_rejections(target: Target, batch: Batch) -> str:
+def replaced_rejections(target: Dialect, batch: Batch) -> str:
     """The rows of staging.rejected this run produces again: a predicate (never null)."""
     events_file = target.quote(source_file(batch.events.path))
     orgs_file = target.quote(source_file(batch.organizations.path))
@@ -102,7 +99,7 @@ def replaced_rejections(target: Target, batch: Batch) -> str:
     )
 
 
-def delete_replaced_rejections(target: Target, batch: Batch) -> str:
+def delete_replaced_rejections(target: Dialect, batch: Batch) -> str:
     """The statement deleting the rows of staging.rejected this run produces again."""
     return f"delete from staging.rejected where {replaced_rejections(target, batch)}"
 

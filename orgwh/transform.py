@@ -8,16 +8,22 @@ import json
 import os
 import threading
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from .errors import BuildFailed, DataTestFailed, OutOfMemory
+from .progress import Progress
 from .project import PROJECT_DIR
 
-if TYPE_CHECKING:
-    from .targets import Target
 
-Progress = Callable[[str], None]
+@dataclass(frozen=True)
+class DbtTarget:
+    """What dbt needs to know of a target: the output of profiles.yml it is, where
+    its state goes, and what to let go of after each dbt command."""
+
+    name: str
+    cache_dir: Path
+    release: Callable[[], None]
 
 
 @contextlib.contextmanager
@@ -89,7 +95,7 @@ def _import_dbt() -> None:
 
 def invoke_dbt(
     command: list[str],
-    target: Target,
+    target: DbtTarget,
     environment: Mapping[str, str],
     on_progress: Progress | None = None,
     variables: Mapping[str, object] | None = None,
@@ -102,7 +108,7 @@ def invoke_dbt(
     """
     from dbt.cli.main import dbtRunner  # dbt takes seconds to import: only when needed
 
-    state_dir = dbt_state_dir(target.settings.cache_dir, target.name, environment, variables)
+    state_dir = dbt_state_dir(target.cache_dir, target.name, environment, variables)
     if variables:
         command = [*command, "--vars", json.dumps(variables)]
     arguments = [
@@ -119,14 +125,14 @@ def invoke_dbt(
         try:
             result = dbtRunner(callbacks=[_progress_callback(on_progress)]).invoke(arguments)
         finally:
-            target.release_dbt()
+            target.release()
     if result.exception is not None:
         raise BuildFailed(f"dbt failed: {_one_line(str(result.exception))}")
     return result
 
 
 def build(
-    target: Target,
+    target: DbtTarget,
     environment: Mapping[str, str],
     full_refresh: bool = False,
     on_progress: Progress | None = None,
@@ -138,7 +144,7 @@ def build(
     logic on fixed rows, not the data; the test suite runs them, runs do not.
     `every_day_pending` says that every staged day is in staging.load_day:
     the build then rewrites every row, and the data tests check whole tables
-    instead of the rows of the pending days (macros/get_where_subquery.sql).
+    instead of the rows of the pending days (macros/in_scope.sql).
 
     Raises DataTestFailed naming the failed error-severity tests, or
     BuildFailed naming the first model that could not be built.

@@ -167,6 +167,20 @@ class PostgresWarehouse:
             name = sql.Identifier(self.server["PGDATABASE"])
             admin.execute(sql.SQL("drop database if exists {} with (force)").format(name))
 
+    def create(self) -> None:
+        """Create the warehouse database, empty."""
+        with self._connect("postgres") as admin:
+            name = sql.Identifier(self.server["PGDATABASE"])
+            admin.execute(sql.SQL("create database {}").format(name))
+
+    def exists(self) -> bool:
+        """Whether the server has the warehouse database."""
+        with self._connect("postgres") as admin:
+            found = admin.execute(
+                "select 1 from pg_database where datname = %s", [self.server["PGDATABASE"]]
+            )
+            return found.fetchone() is not None
+
     def tables(self, tables=MODELLED_TABLES) -> dict[str, list[tuple]]:
         with self._connect(self.server["PGDATABASE"]) as connection:
             return read_tables(connection, tables)

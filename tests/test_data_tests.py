@@ -24,7 +24,7 @@ def failures(warehouse, settings, selector: str) -> tuple[str, int]:
         environment = postgres.environment()
     result = transform.invoke_dbt(
         ["test", "--select", selector],
-        target,
+        target.dbt_target,
         environment,
         variables={"every_day_pending": True},
     )
@@ -51,7 +51,7 @@ def test_a_key_that_repeats_or_is_null_fails_the_primary_key_test(warehouse):
         "insert into historical.user_event select * from historical.user_event limit 1",
         f"insert into historical.user_event select null, {columns} from historical.user_event limit 1",
     )
-    assert failures(warehouse, settings, "test_name:primary_key,user_event") == ("fail", 2)
+    assert failures(warehouse, settings, "primary_key_user_event") == ("fail", 2)
 
 
 def test_versions_out_of_sequence_fail_the_sequence_test(warehouse):

@@ -16,7 +16,9 @@ def test_the_models_unit_tests_pass(duckdb_warehouse):
     run(settings)  # unit tests read the column types of the models' inputs
     duckdb = targets.get(settings)
     result = transform.invoke_dbt(
-        ["test", "--select", "test_type:unit"], duckdb, duckdb.dbt_environment(duckdb.path)
+        ["test", "--select", "test_type:unit"],
+        duckdb.dbt_target,
+        duckdb.dbt_environment(duckdb.path),
     )
     outcomes = {r.node.name: str(r.status) for r in result.result.results}
     assert outcomes == {

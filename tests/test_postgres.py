@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import json
 import threading
 
 import duckdb
+import psycopg
 import psycopg2
 import pytest
 from conftest import sample_records, write_records
+from typer.testing import CliRunner
 
-from orgwh.config import DaySelection
-from orgwh.errors import ConnectionFailed, WarehouseLocked
+import orgwh
+from orgwh import docs
+from orgwh.cli import app
+from orgwh.config import DaySelection, Settings
+from orgwh.errors import ConnectionFailed, QueryFailed, WarehouseLocked
 from orgwh.layers import TABLES
 from orgwh.pipeline import run
 from orgwh.project import SAMPLE_EVENTS, SAMPLE_ORGS
 from orgwh.targets import postgres
+from orgwh.targets.postgres import PostgresTarget
 
 
 def test_staging_has_the_documented_shape(postgres_warehouse):
@@ -37,9 +44,86 @@ def test_staging_has_the_documented_shape(postgres_warehouse):
     assert {"staging", "historical", "snapshots", "dimensional"} <= {s for (s,) in schemas}
 
 
-def test_a_missing_database_is_created(postgres_warehouse):
-    with postgres.connect() as connection:
-        assert connection.info.dbname == postgres_warehouse.server["PGDATABASE"]
+def test_a_run_creates_a_missing_database(postgres_warehouse):
+    run(postgres_warehouse.settings(SAMPLE_EVENTS, SAMPLE_ORGS))
+    assert postgres_warehouse.exists()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["query", "--target", "postgres", "select 1"],
+        ["status", "--target", "postgres"],
+        ["docs", "--target", "postgres"],
+    ],
+)
+def test_reading_a_missing_database_fails_in_one_line_and_creates_none(postgres_warehouse, command):
+    server = postgres_warehouse.server
+    result = CliRunner().invoke(app, command)
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"Error: no Postgres warehouse: database {server['PGDATABASE']!r} does not exist on "
+        f"{server['PGHOST']}:{server['PGPORT']}; build it with `orgwh run --target postgres`\n",
+    )
+    assert not PostgresTarget(Settings()).has_warehouse()
+    assert not postgres_warehouse.exists()
+
+
+def test_has_warehouse_is_false_until_a_run(postgres_warehouse):
+    target = PostgresTarget(Settings())
+    postgres_warehouse.create()  # the database alone, as a user may create it
+    assert not target.has_warehouse()
+    run(postgres_warehouse.settings(SAMPLE_EVENTS, SAMPLE_ORGS))
+    assert target.has_warehouse()
+
+
+# Statements that try to make the read path's session writable, and write
+# (each refused: the server runs one statement per call, in `begin read only`).
+MULTIPLE_STATEMENTS = "query failed: cannot insert multiple commands into a prepared statement"
+ESCAPES = [
+    ("begin read write; delete from dimensional.fac_user; commit", MULTIPLE_STATEMENTS),
+    (
+        "set default_transaction_read_only = off; delete from dimensional.fac_user",
+        MULTIPLE_STATEMENTS,
+    ),
+    (
+        "commit; set session characteristics as transaction read write; "
+        "delete from dimensional.fac_user",
+        MULTIPLE_STATEMENTS,
+    ),
+    (
+        "delete from dimensional.fac_user",
+        "query failed: cannot execute DELETE in a read-only transaction",
+    ),
+]
+
+
+@pytest.mark.parametrize(("statement", "message"), ESCAPES)
+def test_a_query_cannot_write(sample_on_postgres, statement, message):
+    count = "select count(*) from dimensional.fac_user"
+    (before,) = orgwh.query(count, target="postgres").rows
+    with pytest.raises(QueryFailed) as failure:
+        orgwh.query(statement, target="postgres")
+    assert str(failure.value) == message
+    assert orgwh.query(count, target="postgres").rows == [before]
+
+
+def test_no_statement_on_a_connection_makes_the_next_one_writable(sample_on_postgres):
+    with orgwh.connect(target="postgres") as connection:
+        for statement in (
+            "begin read write",
+            "set default_transaction_read_only = off",
+            "set session characteristics as transaction read write",
+            "commit",
+        ):
+            connection.execute(statement)
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+            connection.execute("delete from dimensional.fac_user")
+        with pytest.raises(psycopg.NotSupportedError):
+            connection.cursor().executemany("delete from dimensional.fac_user", [()])
+        assert connection.execute("select count(*) > 0 from dimensional.fac_user").fetchone() == (
+            True,
+        )
 
 
 def test_an_unreachable_server_is_named_in_one_line(monkeypatch):
@@ -57,6 +141,7 @@ def test_an_unreachable_server_is_named_in_one_line(monkeypatch):
 
 def test_a_second_run_on_postgres_waits_then_fails_clearly(postgres_warehouse):
     settings = postgres_warehouse.settings(SAMPLE_EVENTS, SAMPLE_ORGS, lock_timeout=0.5)
+    postgres_warehouse.create()
     with postgres.connect() as first_run:  # holds the lock a run takes
         first_run.execute("select pg_advisory_lock(%s)", [postgres.RUN_LOCK_KEY])
         with pytest.raises(WarehouseLocked) as failure:
@@ -127,3 +212,9 @@ def test_a_runs_row_counts_are_the_tables_counts(postgres_warehouse, tmp_path):
                 for table in TABLES
             }
         assert report.rows == counted
+
+
+def test_docs_read_the_catalog_in_a_read_only_session(sample_on_postgres, cache_dir):
+    site = docs.generate(Settings.from_env(target="postgres", cache_dir=cache_dir))
+    catalog = json.loads((site / "catalog.json").read_text())
+    assert "user_sk" in catalog["nodes"]["model.orgwh.dim_user"]["columns"]

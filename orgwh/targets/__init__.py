@@ -30,9 +30,10 @@ from typing import Any, ClassVar
 
 from .. import staging, transform
 from ..config import DaySelection, Settings
+from ..dialect import Dialect
 from ..errors import UsageError
 from ..layers import SCHEMAS
-from ..transform import Progress
+from ..progress import Progress
 from ..validation import Batch
 
 # The name users give `--target` (and profiles.yml's output), and where its class is.
@@ -85,8 +86,9 @@ class Workspace(ABC):
         """Build every model and run the data tests (`dbt build`) in this run."""
         every_day_pending = not self.execute(staging.A_DAY_NOT_PENDING)
         transform.build(
-            self.target, self.dbt_environment(), full_refresh, on_progress, every_day_pending
-        )
+            self.target.dbt_target, self.dbt_environment(), full_refresh, on_progress,
+            every_day_pending,
+        )  # fmt: skip
 
     def mark_every_day_pending(self) -> None:
         """Put every staged day in staging.load_day, for a full rebuild and its tests."""
@@ -108,13 +110,10 @@ class Workspace(ABC):
         return {table: self.execute(f"select count(*) from {table}")[0][0] for table in tables}
 
 
-class Target(ABC):
-    """One engine's warehouse, as every orgwh command reaches it."""
+class Target(Dialect, ABC):
+    """One engine's warehouse, as every orgwh command reaches it (its SQL spelled by Dialect)."""
 
     name: ClassVar[str]
-    # How the SQL that staging.py and Workspace write is spelled on this engine.
-    placeholder: ClassVar[str] = "?"
-    type_names: ClassVar[Mapping[str, str]] = {"text": "varchar", "json": "json"}
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -173,26 +172,10 @@ class Target(ABC):
         ).fetchall()
         return {name for (name,) in rows}
 
+    @property
+    def dbt_target(self) -> transform.DbtTarget:
+        """What dbt needs to know of this target."""
+        return transform.DbtTarget(self.name, self.settings.cache_dir, self.release_dbt)
+
     def release_dbt(self) -> None:  # noqa: B027 (most adapters keep nothing open)
         """Let go of whatever dbt's adapter keeps open in this process after a dbt command."""
-
-    def empty_table(self, table: str) -> str:
-        """The statement that deletes every row of `table`."""
-        return f"delete from {table}"
-
-    def quote(self, text: str) -> str:
-        """`text` as a SQL string literal."""
-        return "'" + text.replace("'", "''") + "'"
-
-    def create_table(
-        self, table: str, columns: Mapping[str, str], partitioned_by: str | None = None
-    ) -> str:
-        """`create table if not exists` with staging.py's column types in this engine's names.
-
-        `partitioned_by` names the column of a table that runs replace by
-        partition on engines that store tables as partitioned files.
-        """
-        definitions = ", ".join(
-            f"{column} {self.type_names.get(kind, kind)}" for column, kind in columns.items()
-        )
-        return f"create table if not exists {table} ({definitions})"

@@ -30,7 +30,7 @@ import duckdb
 from .. import dbt_internals, load, staging
 from ..config import DaySelection
 from ..errors import NoWarehouse, OutOfMemory, WarehouseLocked
-from ..transform import Progress
+from ..progress import Progress
 from ..validation import Batch
 from . import Target, Workspace
 from .locks import no_run_starting, run_lock, wait_for

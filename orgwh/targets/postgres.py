@@ -31,8 +31,8 @@ from psycopg import sql
 
 from .. import dbt_internals, load, staging
 from ..config import DaySelection
-from ..errors import ConnectionFailed, WarehouseLocked
-from ..transform import Progress
+from ..errors import ConnectionFailed, NoWarehouse, WarehouseLocked
+from ..progress import Progress
 from ..validation import Batch
 from . import Target, Workspace
 
@@ -80,45 +80,37 @@ def _connect(settings: dict[str, str], dbname: str) -> psycopg.Connection:
     )
 
 
-def _create_missing_database(settings: dict[str, str]) -> bool:
-    """Create the warehouse database if the server lacks it; False if it was not missing.
+def _database_missing(settings: dict[str, str]) -> bool:
+    """Whether the server answers that it has no warehouse database (asked, never created).
 
     libpq reports a missing database like any other connection failure, so
-    this asks the server's maintenance database whether it exists.
+    this asks the server's maintenance database; False when that cannot answer.
     """
-    name = settings["PGDATABASE"]
     try:
         with _connect(settings, "postgres") as admin:
-            exists = admin.execute("select 1 from pg_database where datname = %s", [name])
-            if exists.fetchone():
-                return False
-            admin.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
-            return True
-    except psycopg.OperationalError:
+            found = admin.execute(
+                "select 1 from pg_database where datname = %s", [settings["PGDATABASE"]]
+            )
+            return found.fetchone() is None
+    except psycopg.Error:
         return False
-    except psycopg.errors.InsufficientPrivilege:
-        raise ConnectionFailed(
-            f"database {name!r} does not exist on {_describe_server(settings)} and "
-            f"role {settings['PGUSER']!r} may not create it; create it or set PGDATABASE"
-        ) from None
-    except psycopg.errors.DuplicateDatabase:
-        return True
 
 
 def connect() -> psycopg.Connection:
-    """Open an autocommit connection to the warehouse database, creating it if needed.
+    """Open an autocommit connection to the warehouse database; it is never created here.
 
-    Raises ConnectionFailed with one line naming the server when it cannot.
+    Raises NoWarehouse when the server has no such database, ConnectionFailed
+    with one line naming the server when it cannot be reached.
     """
     settings = environment()
     try:
-        try:
-            return _connect(settings, settings["PGDATABASE"])
-        except psycopg.OperationalError as error:
-            if not _create_missing_database(settings):
-                raise error from None
         return _connect(settings, settings["PGDATABASE"])
     except psycopg.OperationalError as error:
+        if _database_missing(settings):
+            raise NoWarehouse(
+                f"no Postgres warehouse: database {settings['PGDATABASE']!r} does not exist "
+                f"on {_describe_server(settings)}; build it with `orgwh run --target postgres`"
+            ) from None
         raise ConnectionFailed(
             f"cannot connect to Postgres at {_describe_server(settings)} "
             f"as {settings['PGUSER']!r} ({_reason(error)}); "
@@ -127,15 +119,69 @@ def connect() -> psycopg.Connection:
         ) from None
 
 
+def _create_database(settings: dict[str, str]) -> None:
+    """Create the warehouse database: the first run's write, never a reader's."""
+    name = settings["PGDATABASE"]
+    try:
+        with _connect(settings, "postgres") as admin:
+            admin.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+    except psycopg.errors.InsufficientPrivilege:
+        raise ConnectionFailed(
+            f"database {name!r} does not exist on {_describe_server(settings)} and "
+            f"role {settings['PGUSER']!r} may not create it; create it or set PGDATABASE"
+        ) from None
+    except psycopg.errors.DuplicateDatabase:
+        pass  # another run created it meanwhile
+
+
+class ReadOnlyCursor(psycopg.Cursor):
+    """A cursor whose every statement runs alone in a read-only transaction, then rolls back.
+
+    A session's `default_transaction_read_only` is no guard: a statement can
+    open a transaction of its own (`begin read write`) or change the default.
+    Here each `execute` is sent with the extended protocol (`prepare=True`),
+    which the server refuses for a string of several statements, inside
+    `begin read only` ... `rollback`: no single statement can make it
+    writable, and whatever it changes (a SET included) is rolled back.
+    """
+
+    def execute(self, query, params=None, *, prepare=None, binary=None):
+        with self._read_only():
+            return super().execute(query, params, prepare=True, binary=binary)
+
+    def stream(self, query, params=None, *, binary=None, size=1):
+        with self._read_only():
+            yield from super().stream(query, params, binary=binary, size=size)
+
+    def executemany(self, query, params_seq, *, returning=False):
+        raise psycopg.NotSupportedError("a read-only connection runs one statement per execute")
+
+    def copy(self, statement, params=None, *, writer=None):
+        raise psycopg.NotSupportedError("a read-only connection does not copy; use execute")
+
+    @contextlib.contextmanager
+    def _read_only(self) -> Iterator[None]:
+        plain = psycopg.Cursor(self.connection)
+        plain.execute("begin read only")
+        try:
+            yield
+        finally:
+            plain.execute("rollback")
+
+
 def _open_run_connection() -> psycopg2.extensions.connection:
     """The run's connection, in a transaction that orgwh alone commits or rolls back.
 
-    `connect()` first creates a missing database and reports an unreachable
-    server in one line; the run itself needs psycopg2, dbt-postgres' driver,
-    so that dbt can build on this very connection (dbt_internals.postgres_build_on).
+    A missing database is created first (the write path is the only one that
+    does), and an unreachable server reported in one line; the run itself
+    needs psycopg2, dbt-postgres' driver, so that dbt can build on this very
+    connection (dbt_internals.postgres_build_on).
     """
-    connect().close()
     settings = environment()
+    try:
+        connect().close()
+    except NoWarehouse:
+        _create_database(settings)
     connection = psycopg2.connect(
         host=settings["PGHOST"],
         port=settings["PGPORT"],
@@ -437,9 +483,14 @@ class PostgresTarget(Target):
             connection.close()
 
     def connect(self) -> psycopg.Connection:
-        """An autocommit connection in a read-only session."""
+        """A connection whose every statement runs alone in a read-only transaction.
+
+        Raises NoWarehouse when the server has no warehouse database.
+        """
         connection = connect()
+        # for a server-side cursor's DECLARE, the one statement that is not wrapped
         connection.execute("set default_transaction_read_only = on")
+        connection.cursor_factory = ReadOnlyCursor
         return connection
 
     @property
@@ -447,8 +498,17 @@ class PostgresTarget(Target):
         return (psycopg.Error,)
 
     def documentation_environment(self, scratch: Path) -> dict[str, str]:
+        """The libpq variables, with dbt's session read-only; NoWarehouse when there is none."""
         connect().close()  # a clear error when the server is unreachable
-        return environment()
+        return {**environment(), "PGOPTIONS": "-c default_transaction_read_only=on"}
 
     def has_warehouse(self) -> bool:
-        return True
+        """Whether the warehouse database exists and holds a staging schema."""
+        try:
+            with connect() as connection:
+                found = connection.execute(
+                    "select 1 from pg_namespace where nspname = 'staging'"
+                ).fetchone()
+        except NoWarehouse:
+            return False
+        return found is not None
