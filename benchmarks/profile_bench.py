@@ -28,14 +28,11 @@ PROFILED_MODELS = (
 CHILD = Path(__file__).resolve().parent / "profile_child.py"
 
 
-def _profiled_run(bench, data: Dataset, *options: str) -> dict:
+def profiled_child(bench, environment: dict[str, str], *options: str) -> dict:
+    """profile_child.py's phases and dbt nodes of one run with `options`."""
     with tempfile.NamedTemporaryFile(suffix=".json", dir=bench.workdir) as out:
-        command = [
-            sys.executable, str(CHILD), out.name,
-            "--events", str(data.events), "--orgs", str(data.orgs),
-            "--duckdb-path", str(bench.warehouse), *options,
-        ]  # fmt: skip
-        measured = measure(command, bench.environment, bench.workdir)
+        command = [sys.executable, str(CHILD), out.name, *options]
+        measured = measure(command, environment, bench.workdir)
         profile = json.loads(Path(out.name).read_text())
     profile["child_wall_seconds"] = round(measured.seconds, 2)
     profile["peak_rss_mb"] = round(measured.peak_rss_mb)
@@ -43,6 +40,14 @@ def _profiled_run(bench, data: Dataset, *options: str) -> dict:
         measured.seconds - profile["in_process_seconds"], 2
     )
     return profile
+
+
+def _profiled_run(bench, data: Dataset, *options: str) -> dict:
+    return profiled_child(
+        bench, bench.environment,
+        "--events", str(data.events), "--orgs", str(data.orgs),
+        "--duckdb-path", str(bench.warehouse), *options,
+    )  # fmt: skip
 
 
 def _state_dir(bench) -> Path:

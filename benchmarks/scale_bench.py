@@ -17,31 +17,22 @@ database, vacuumed as autovacuum would be between two daily runs.
 
 from __future__ import annotations
 
-import json
 import shutil
-import sys
-import tempfile
 from pathlib import Path
 
 import harness
 import postgres_bench
 from harness import Dataset, day, measure, orgwh_command, place_warehouse, remove_warehouse
+from profile_bench import profiled_child
 
-PROFILE_CHILD = Path(__file__).resolve().parent / "profile_child.py"
 
-
-def _profile(bench, environment: dict[str, str], *options: str) -> dict:
-    """profile_child.py's phases and nodes of one run with `options`."""
-    with tempfile.NamedTemporaryFile(suffix=".json", dir=bench.workdir) as out:
-        command = [sys.executable, str(PROFILE_CHILD), out.name, *options]
-        measured = measure(command, environment, bench.workdir)
-        profile = json.loads(Path(out.name).read_text())
-    profile["child_wall_seconds"] = round(measured.seconds, 2)
-    profile["peak_rss_mb"] = round(measured.peak_rss_mb)
-    profile["process_start_and_exit_seconds"] = round(
-        measured.seconds - profile["in_process_seconds"], 2
-    )
-    return profile
+def _build(measured, size: int) -> dict:
+    return {
+        "seconds": round(measured.seconds, 1),
+        "cpu_seconds": round(measured.cpu_seconds, 1),
+        "peak_rss_mb": round(measured.peak_rss_mb),
+        "bytes": size,
+    }
 
 
 def _growth(before: int, after: int) -> dict:
@@ -80,14 +71,11 @@ def _duckdb(bench, data: Dataset, last: int) -> dict:
     days = bench.ab("day on 299 loaded days", on(saved), "day on empty", on(None))
     bench.log("DuckDB: profile of the day on the loaded days")
     place_warehouse(saved, warehouse)
-    profile = _profile(bench, bench.environment, "--duckdb-path", str(warehouse), *day_options)
+    profile = profiled_child(
+        bench, bench.environment, "--duckdb-path", str(warehouse), *day_options
+    )
     return {
-        "full build": {
-            "seconds": round(build.seconds, 1),
-            "cpu_seconds": round(build.cpu_seconds, 1),
-            "peak_rss_mb": round(build.peak_rss_mb),
-            "bytes": built_bytes,
-        },
+        "full build": _build(build, built_bytes),
         **days,
         "file growth by the day": _growth(built_bytes, max(grown)),
         "profile of the day": profile,
@@ -119,14 +107,9 @@ def _postgres(bench, data: Dataset, last: int) -> dict:
     days = bench.ab("day on 299 loaded days", on(postgres_bench.HISTORY), "day on empty", on(None))
     bench.log("Postgres: profile of the day on the loaded days")
     postgres_bench.fresh_database(server, postgres_bench.HISTORY)
-    profile = _profile(bench, environment, "--target", "postgres", *day_options)
+    profile = profiled_child(bench, environment, "--target", "postgres", *day_options)
     return {
-        "full build": {
-            "seconds": round(build.seconds, 1),
-            "cpu_seconds": round(build.cpu_seconds, 1),
-            "peak_rss_mb": round(build.peak_rss_mb),
-            "bytes": built_bytes,
-        },
+        "full build": _build(build, built_bytes),
         **days,
         "profile of the day": profile,
     }
