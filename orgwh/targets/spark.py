@@ -119,12 +119,14 @@ def _local_form(location: str) -> str:
 def _remove_unused_folders(spark: SparkSession, warehouse: str) -> None:
     """Delete the folders in the layers' databases that no table uses.
 
-    A run leaves two kinds, by design or by dying: the files a table was
+    A run leaves three kinds, by design or by dying: the files a table was
     pointed away from (macros/spark_table_materialization.sql keeps them
-    until the next run, for the queries still reading them), and the new
+    until the next run, for the queries still reading them), the new
     rows that a killed run was writing (a folder without a table, over which
-    Spark refuses to create one). Hadoop's FileSystem reaches the warehouse
-    wherever it is (file:, hdfs:, s3a:).
+    Spark refuses to create one), and in a partitioned table's folder the
+    `.spark-staging-*` folder where a killed `insert overwrite` was writing
+    its partitions before moving them in place (readers skip hidden folders).
+    Hadoop's FileSystem reaches the warehouse wherever it is (file:, hdfs:, s3a:).
     """
     hadoop_fs = spark._jvm.org.apache.hadoop.fs  # type: ignore[union-attr]
     filesystem = hadoop_fs.Path(warehouse).getFileSystem(spark._jsc.hadoopConfiguration())  # type: ignore[union-attr]
@@ -145,6 +147,10 @@ def _remove_unused_folders(spark: SparkSession, warehouse: str) -> None:
         }
         for child in filesystem.listStatus(folder):
             if child.isDirectory() and qualified(child.getPath().toString()) not in used:
+                filesystem.delete(child.getPath(), True)
+        for location in used:
+            staging = filesystem.globStatus(hadoop_fs.Path(f"{location}/.spark-staging-*")) or []
+            for child in staging:
                 filesystem.delete(child.getPath(), True)
 
 
