@@ -37,6 +37,7 @@ from orgwh.config import DaySelection
 from orgwh.errors import WarehouseLocked
 from orgwh.pipeline import run
 from orgwh.project import SAMPLE_EVENTS, SAMPLE_ORGS
+from orgwh.targets.spark import SparkTarget
 
 
 @builds(examples=1)
@@ -140,6 +141,15 @@ def test_loading_the_last_day_reads_mostly_the_user_snapshot_files_read_before(
     )
     assert reused >= sum(size for size, _digest in after.values()) / 2
     assert spark_warehouse.tables() == expected_tables(stream, ORGANIZATION_RECORDS)
+
+
+def test_a_warehouse_exists_when_the_catalog_holds_a_layer_s_database(spark_warehouse):
+    # The metastore exists (the session's); its layers' databases do not.
+    target = SparkTarget(spark_warehouse.settings(SAMPLE_EVENTS, SAMPLE_ORGS))
+    assert (spark_warehouse.directory / "metastore_db").is_dir()
+    assert not target.has_warehouse()
+    spark_warehouse.session.sql("create database staging")
+    assert target.has_warehouse()
 
 
 def test_a_second_run_waits_for_the_first_then_fails_clearly(spark_warehouse):
