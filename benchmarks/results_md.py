@@ -36,9 +36,9 @@ def _ab_table(result: dict) -> list[str]:
     return lines
 
 
-def _header(name: str, result: dict) -> list[str]:
+def _header(name: str, label: str, result: dict) -> list[str]:
     machine = result["machine"]
-    lines = [f"## {_TITLES[name]}", ""]
+    lines = [f"## {_TITLES[name]}{label}", ""]
     if "ratio" in result:
         line = f"**{result.get('ratio_is', 'ratio')} = {result['ratio']}** (wall)"
         if "cpu_ratio" in result:
@@ -208,6 +208,28 @@ def _profile_run(title: str, run: dict) -> list[str]:
     return lines + [""]
 
 
+def _spark(result: dict) -> list[str]:
+    lines = _ab_table(result)
+    tables = result.get("rewritten by the day on history")
+    if not tables:
+        return lines
+    lines += [
+        "",
+        "What the day on history rewrote: each table after it, and the files it wrote "
+        "(the others are the files the table had before, untouched):",
+        "",
+        "| table | rows | MB | rows written | MB written | share of the bytes written |",
+        "|---|---|---|---|---|---|",
+    ]
+    for table, figures in tables.items():
+        share = figures["bytes_written"] / figures["bytes"] if figures["bytes"] else 0
+        lines.append(
+            f"| {table} | {figures['rows']:,} | {figures['bytes'] / 1e6:,.2f} | "
+            f"{figures['rows_written']:,} | {figures['bytes_written'] / 1e6:,.2f} | {share:.0%} |"
+        )
+    return lines
+
+
 def _profile(result: dict) -> list[str]:
     lines = []
     for title, run in result.items():
@@ -255,7 +277,7 @@ _RENDER = {
     "scaling": _scaling,
     "snapshot": _snapshot,
     "postgres": _postgres,
-    "spark": _full,
+    "spark": _spark,
     "profile": _profile,
     "scale": _scale,
 }
@@ -280,8 +302,10 @@ def render(results: dict) -> str:
     for machine in sorted(machines):
         lines += [f"Machine: {machine}.", ""]
     for name in _TITLES:
-        if name in results:
-            lines += _header(name, results[name]) + _RENDER[name](results[name]) + [""]
+        # `run.py --label L` keeps figures as "name (L)" beside those of `name`
+        for key in sorted(key for key in results if key.split(" (")[0] == name):
+            label = key.removeprefix(name)
+            lines += _header(name, label, results[key]) + _RENDER[name](results[key]) + [""]
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -34,6 +34,7 @@ import time
 from pathlib import Path
 
 import harness
+import spark_files
 from baseline_snapshot import compare, day_command, write_project
 from harness import (
     WARM_UP_RUNS,
@@ -303,6 +304,9 @@ def bench_postgres(bench: Bench) -> dict:
 def bench_spark(bench: Bench) -> dict:
     """7. On Spark: add day 30 to days 1-29 vs to an empty warehouse (ORGWH_SPARK_MASTER).
 
+    Also the rows and bytes of each table's files after the day on history,
+    and of those the day wrote (benchmarks/spark_files.py).
+
     A Spark warehouse is a folder (ORGWH_SPARK_DIR: parquet files and the
     metastore, which records their absolute paths): the history is kept as a
     copy and copied back to the same place before each run.
@@ -332,15 +336,27 @@ def bench_spark(bench: Bench) -> dict:
         on_spark("--start", day(1), "--end", day(days - 1))
         shutil.copytree(spark_dir, history)
 
+    rewritten: dict = {}
+
     def day_on(saved: Path | None):
         def run():
             place(saved)
-            return on_spark("--date", last)
+            measured = on_spark("--date", last)
+            if saved is not None:
+                rewritten.update(
+                    spark_files.rewritten(saved / "warehouse", spark_dir / "warehouse")
+                )
+            return measured
 
         return run
 
     result = bench.ab("day on history", day_on(history), "day on empty", day_on(None))
-    return {**result, **_verdict("spark", result["ratio"]), "input": _input(data)}
+    return {
+        **result,
+        **_verdict("spark", result["ratio"]),
+        "rewritten by the day on history": rewritten,
+        "input": _input(data),
+    }
 
 
 def bench_profile(bench: Bench) -> dict:
@@ -404,6 +420,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--write-results", action="store_true", help="update RESULTS.md")
+    parser.add_argument(
+        "--label", help="with --write-results: keep the figures beside the unlabelled ones"
+    )
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "orgwh-bench")
     args = parser.parse_args(argv)
 
@@ -425,7 +444,7 @@ def main(argv: list[str] | None = None) -> None:
         print(report_line(name, figures[name]), file=sys.stderr if args.json else sys.stdout)
         if args.write_results:
             results = harness.load_results()
-            results[name] = figures[name]
+            results[f"{name} ({args.label})" if args.label else name] = figures[name]
             harness.save_results(results)
             import results_md
 

@@ -16,6 +16,8 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlparse
+from urllib.request import url2pathname
 
 import pytest
 from conftest import MODELLED_TABLES, SparkWarehouse, write_records
@@ -35,6 +37,7 @@ from orgwh.config import DaySelection
 from orgwh.errors import WarehouseLocked
 from orgwh.pipeline import run
 from orgwh.project import SAMPLE_EVENTS, SAMPLE_ORGS
+from orgwh.targets.spark import SparkTarget
 
 
 @builds(examples=1)
@@ -95,6 +98,60 @@ def test_loading_the_last_day_leaves_the_files_of_the_first_day_untouched(
     assert spark_warehouse.tables() == expected_tables(stream, ORGANIZATION_RECORDS)
 
 
+def files_read(spark_warehouse, table: str) -> dict[str, tuple[int, bytes]]:
+    """Each file a table reads (`_metadata.file_path`): its size and content hash."""
+    query = f"select distinct _metadata.file_path from {table}"
+    paths = [
+        url2pathname(urlparse(row[0]).path) for row in spark_warehouse.session.sql(query).collect()
+    ]
+    return {
+        path: (Path(path).stat().st_size, hashlib.sha256(Path(path).read_bytes()).digest())
+        for path in paths
+    }
+
+
+def test_loading_the_last_day_reads_mostly_the_user_snapshot_files_read_before(
+    spark_warehouse, tmp_path
+):
+    # u1 changes plan every day (a version ends on each), u2 once; the last
+    # day changes u2 and creates u3: it rewrites the current versions and
+    # those ending on it, not the versions that ended before it.
+    stream = [
+        user_event("User Created", "2020-12-01 09:00:00", "Acme", user="u1"),
+        user_event("User Created", "2020-12-01 10:00:00", "Globex", user="u2"),
+        *(
+            {**user_event("User Updated", f"2020-12-0{day} 09:00:00", "Acme", user="u1"),
+             "plan_name": f"plan {day}"}
+            for day in range(2, 7)
+        ),
+        user_event("User Updated", "2020-12-02 11:00:00", "Acme", user="u2"),
+        user_event("User Deleted", "2020-12-07 08:00:00", "Acme", user="u2"),
+        user_event("User Created", "2020-12-07 09:00:00", "Globex", user="u3"),
+    ]  # fmt: skip
+    events = write_records(tmp_path / "events.json", stream)
+    orgs = write_records(tmp_path / "orgs.json", ORGANIZATION_RECORDS)
+    settings = spark_warehouse.settings(events, orgs)
+    run(settings, DaySelection(date(2020, 12, 1), date(2020, 12, 6)))
+    before = files_read(spark_warehouse, "snapshots.user_snapshot")
+
+    run(settings, DaySelection(date(2020, 12, 7), date(2020, 12, 7)))
+    after = files_read(spark_warehouse, "snapshots.user_snapshot")
+    reused = sum(
+        size for path, (size, digest) in after.items() if before.get(path) == (size, digest)
+    )
+    assert reused >= sum(size for size, _digest in after.values()) / 2
+    assert spark_warehouse.tables() == expected_tables(stream, ORGANIZATION_RECORDS)
+
+
+def test_a_warehouse_exists_when_the_catalog_holds_a_layer_s_database(spark_warehouse):
+    # The metastore exists (the session's); its layers' databases do not.
+    target = SparkTarget(spark_warehouse.settings(SAMPLE_EVENTS, SAMPLE_ORGS))
+    assert (spark_warehouse.directory / "metastore_db").is_dir()
+    assert not target.has_warehouse()
+    spark_warehouse.session.sql("create database staging")
+    assert target.has_warehouse()
+
+
 def test_a_second_run_waits_for_the_first_then_fails_clearly(spark_warehouse):
     settings = spark_warehouse.settings(SAMPLE_EVENTS, SAMPLE_ORGS, lock_timeout=0.5)
     lock_path = spark_warehouse.directory / "warehouse.lock"
@@ -125,7 +182,7 @@ Path(out).write_bytes(pickle.dumps((after_the_crash, pending, warehouse.tables()
 """
 
 
-def test_a_run_killed_while_it_rebuilds_a_table_leaves_the_old_table_and_its_days_pending(
+def test_a_run_killed_while_it_writes_user_snapshot_leaves_the_old_table_and_its_days_pending(
     spark_cluster, cache_dir, tmp_path
 ):
     stream = [
@@ -150,15 +207,17 @@ def test_a_run_killed_while_it_rebuilds_a_table_leaves_the_old_table_and_its_day
     first = [*orgwh, "--target", "spark", "--start", "2020-12-05", "--end", "2020-12-06"]
     subprocess.run(first, env=environment, check=True)
 
-    # Kill the run of the last day (its Spark driver too) while dbt writes the
-    # new user_snapshot (after user_event's partitions of the day were replaced).
+    # Kill the run of the last day (its Spark driver too) while dbt writes
+    # user_snapshot's partitions (after user_event's partitions of the day
+    # were replaced): Spark's insert overwrite writes them in a hidden folder
+    # of the table's, then moves each in place.
     victim = subprocess.Popen(
         [*orgwh, "--target", "spark", "--date", "2020-12-07"],
         env=environment,
         start_new_session=True,
     )
-    # the new rows' own folder, beside the old one (macros/spark_table_materialization.sql)
-    while not (half_written := list((tables_folder / "snapshots.db").glob("user_snapshot__v*"))):
+    partitioned = tables_folder / "snapshots.db" / "user_snapshot__by_valid_to_date"
+    while not (half_written := list(partitioned.glob(".spark-staging-*"))):
         assert victim.poll() is None, "the run ended before dbt wrote user_snapshot"
         time.sleep(0.05)
     os.killpg(victim.pid, signal.SIGKILL)

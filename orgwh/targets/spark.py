@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
@@ -119,12 +120,14 @@ def _local_form(location: str) -> str:
 def _remove_unused_folders(spark: SparkSession, warehouse: str) -> None:
     """Delete the folders in the layers' databases that no table uses.
 
-    A run leaves two kinds, by design or by dying: the files a table was
+    A run leaves three kinds, by design or by dying: the files a table was
     pointed away from (macros/spark_table_materialization.sql keeps them
-    until the next run, for the queries still reading them), and the new
+    until the next run, for the queries still reading them), the new
     rows that a killed run was writing (a folder without a table, over which
-    Spark refuses to create one). Hadoop's FileSystem reaches the warehouse
-    wherever it is (file:, hdfs:, s3a:).
+    Spark refuses to create one), and in a partitioned table's folder the
+    `.spark-staging-*` folder where a killed `insert overwrite` was writing
+    its partitions before moving them in place (readers skip hidden folders).
+    Hadoop's FileSystem reaches the warehouse wherever it is (file:, hdfs:, s3a:).
     """
     hadoop_fs = spark._jvm.org.apache.hadoop.fs  # type: ignore[union-attr]
     filesystem = hadoop_fs.Path(warehouse).getFileSystem(spark._jsc.hadoopConfiguration())  # type: ignore[union-attr]
@@ -146,6 +149,40 @@ def _remove_unused_folders(spark: SparkSession, warehouse: str) -> None:
         for child in filesystem.listStatus(folder):
             if child.isDirectory() and qualified(child.getPath().toString()) not in used:
                 filesystem.delete(child.getPath(), True)
+        for location in used:
+            staging = filesystem.globStatus(hadoop_fs.Path(f"{location}/.spark-staging-*")) or []
+            for child in staging:
+                filesystem.delete(child.getPath(), True)
+
+
+def _remote_metastore() -> bool:
+    """Whether Spark is configured with a metastore service (`hive.metastore.uris`).
+
+    Read where Spark reads it, without starting Spark: `--conf` in
+    PYSPARK_SUBMIT_ARGS, spark-defaults.conf (`spark.hadoop.hive.metastore.uris`)
+    and hive-site.xml in Spark's configuration folder (SPARK_CONF_DIR, else
+    pyspark's conf/).
+    """
+    import xml.etree.ElementTree as ElementTree
+
+    if "spark.hadoop.hive.metastore.uris=" in os.environ.get("PYSPARK_SUBMIT_ARGS", ""):
+        return True
+    try:
+        import pyspark
+    except ImportError:
+        return False
+    conf = Path(os.environ.get("SPARK_CONF_DIR") or Path(pyspark.__file__).parent / "conf")
+    defaults = conf / "spark-defaults.conf"
+    if defaults.is_file() and any(
+        line.split(maxsplit=1)[:1] == ["spark.hadoop.hive.metastore.uris"]
+        for line in defaults.read_text().splitlines()
+    ):
+        return True
+    hive_site = conf / "hive-site.xml"
+    return hive_site.is_file() and any(
+        prop.findtext("name") == "hive.metastore.uris" and (prop.findtext("value") or "").strip()
+        for prop in ElementTree.parse(hive_site).getroot().iter("property")
+    )
 
 
 def _spark_errors() -> tuple[type[Exception], ...]:
@@ -527,14 +564,21 @@ class SparkTarget(Target):
                 yield SparkWorkspace(self, spark, Path(work))
 
     def has_warehouse(self) -> bool:
-        """Whether a run has ever used the Spark folder: its metastore exists."""
-        return (self.directory / "metastore_db").is_dir()
+        """Whether the catalog holds one of the layers' databases, asked without creating any.
+
+        Spark's catalog creates the embedded Derby metastore it is configured
+        with (metastore_db/ in the Spark folder) and a `default` database when
+        first asked: without that folder and without a remote metastore
+        (`hive.metastore.uris`, README "Spark") there is nothing to ask, and
+        no Spark is started. A remote metastore needs the session to ask it.
+        """
+        if not (self.directory / "metastore_db").is_dir() and not _remote_metastore():
+            return False
+        catalog = session(self.settings).catalog
+        return any(catalog.databaseExists(database) for database in SCHEMAS)
 
     def connect(self) -> Connection:
-        """A Connection on the process's Spark session; without a metastore, NoWarehouse.
-
-        No Spark is started when there is nothing to read.
-        """
+        """A Connection on the process's Spark session; without a warehouse, NoWarehouse."""
         if not self.has_warehouse():
             raise NoWarehouse(
                 f"no Spark warehouse in {self.directory}; build it with `orgwh run --target spark`"
