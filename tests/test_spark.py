@@ -165,6 +165,31 @@ def test_a_second_run_waits_for_the_first_then_fails_clearly(spark_warehouse):
     )
 
 
+def test_after_a_failed_run_the_next_repairs_a_partly_written_user_snapshot(
+    spark_warehouse, tmp_path
+):
+    """What a run killed between two of insert overwrite's partition moves may leave."""
+    stream = [
+        user_event("User Created", "2020-12-05 09:00:00", "Acme", user="u1"),
+        user_event("User Created", "2020-12-06 09:00:00", "Globex", user="u2"),
+        user_event("User Updated", "2020-12-07 09:00:00", "Globex", user="u1"),
+    ]
+    events = write_records(tmp_path / "events.json", stream)
+    orgs = write_records(tmp_path / "orgs.json", ORGANIZATION_RECORDS)
+    settings = spark_warehouse.settings(events, orgs)
+    run(settings)
+    session = spark_warehouse.session
+    # u1's first version, ended on 2020-12-07, gone with its partition; the day pending
+    session.sql(
+        "alter table snapshots.user_snapshot__by_valid_to_date "
+        "drop partition (valid_to_date = date'2020-12-07')"
+    )
+    session.sql("refresh table snapshots.user_snapshot")
+    session.sql("insert into staging.load_day values (date'2020-12-07')")
+    run(settings, DaySelection.from_options("2020-12-07"))
+    assert spark_warehouse.tables() == expected_tables(stream, ORGANIZATION_RECORDS)
+
+
 # In a process of its own (one process holds one Spark session and metastore):
 # read every table after the crash, the pending days, run again, read again.
 _AFTER_THE_CRASH = """

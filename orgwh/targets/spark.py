@@ -426,7 +426,8 @@ class SparkWorkspace(Workspace):
         """Each staging table is replaced by one statement: Spark has no transactions over tables.
 
         A run that fails later leaves its days in staging.load_day, so the
-        next run builds them.
+        next run builds them, and, since a table may be left partly written,
+        every other staged day too.
         """
         from pyspark.sql import functions as F
 
@@ -435,6 +436,12 @@ class SparkWorkspace(Workspace):
         if not spark.catalog.tableExists("staging.load_day"):
             for statement in staging.create_statements(self.target):
                 spark.sql(statement)
+        # Days still pending: an earlier run failed, perhaps between two of
+        # the partition moves of an insert overwrite, leaving user_snapshot
+        # partly new. Its rebuild starts from the versions current when the
+        # earliest pending day began, which that run may have lost: this run
+        # rebuilds every staged day instead.
+        after_a_failed_run = bool(self.execute("select 1 from staging.load_day limit 1"))
         days = staging.day_literals(batch)
 
         # staging.event: dynamic partition overwrite replaces the days that have
@@ -489,6 +496,8 @@ class SparkWorkspace(Workspace):
         spark.sql("drop table staging.rejected__next")
         if batch.days:
             spark.sql(staging.add_pending_days(batch))
+        if after_a_failed_run:
+            self.mark_every_day_pending()
 
     def execute(self, sql: str, parameters: Sequence[Any] = ()) -> list[tuple]:
         return [tuple(row) for row in self.spark.sql(sql, args=list(parameters)).collect()]
