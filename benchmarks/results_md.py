@@ -55,7 +55,8 @@ def _header(name: str, label: str, result: dict) -> list[str]:
     if "input" in result:
         data = result["input"]
         lines += [
-            f"Input: {data['records']:,} records, {data['bytes'] / 1e6:,.0f} MB pretty JSON array"
+            f"Input: {data['records']:,} records, {data['bytes'] / 1e6:,.0f} MB "
+            f"{data.get('layout', 'pretty JSON array')}"
             + (f", {data['users']:,} users over {data['days']} days" if "users" in data else "")
             + ".",
             "",
@@ -239,7 +240,7 @@ def _profile(result: dict) -> list[str]:
 
 
 def _scale(result: dict) -> list[str]:
-    lines = ["Input: newline-delimited JSON, one file for days 1-299, the last day's own file.", ""]
+    lines = ["Days 1-299 are read from one file, the last day from its own.", ""]
     for target in ("duckdb", "postgres"):
         if target not in result:
             continue

@@ -380,7 +380,8 @@ def bench_scale(bench: Bench) -> dict:
     bench.log(f"dataset of {events:,} events over {days} days (newline-delimited)")
     data = dataset(bench.workdir, events, days, bench.args.seed, layout="ndjson")
     result = scale_bench.run(bench, data)
-    return {**result, **_verdict("scale", result["ratio"]), "input": _input(data)}
+    data_input = {**_input(data), "layout": "newline-delimited JSON"}
+    return {**result, **_verdict("scale", result["ratio"]), "input": data_input}
 
 
 def _input(data: Dataset) -> dict:
