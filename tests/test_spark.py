@@ -62,6 +62,15 @@ def test_a_redelivered_day_replaces_what_that_day_held(
     a_redelivered_day_replaces_what_that_day_held(spark_warehouse, tmp_path, first, second, data)
 
 
+def three_days_of_two_users(last_organization: str = "Acme") -> list[dict]:
+    """u1 created on 2020-12-05 in Acme, u2 on the 6th, u1 updated on the 7th."""
+    return [
+        user_event("User Created", "2020-12-05 09:00:00", "Acme", user="u1"),
+        user_event("User Created", "2020-12-06 09:00:00", "Globex", user="u2"),
+        user_event("User Updated", "2020-12-07 09:00:00", last_organization, user="u1"),
+    ]
+
+
 def partition_files(spark_warehouse, table: str, partition: str) -> dict[str, tuple[int, bytes]]:
     """Each parquet file of one partition of a table: its name, mtime and content hash."""
     schema, name = table.split(".")
@@ -76,9 +85,7 @@ def test_loading_the_last_day_leaves_the_files_of_the_first_day_untouched(
     spark_warehouse, tmp_path
 ):
     stream = [
-        user_event("User Created", "2020-12-05 09:00:00", "Acme", user="u1"),
-        user_event("User Created", "2020-12-06 09:00:00", "Globex", user="u2"),
-        user_event("User Updated", "2020-12-07 09:00:00", "Acme", user="u1"),
+        *three_days_of_two_users(),
         user_event("User Deleted", "2020-12-07 10:00:00", "Globex", user="u2"),
     ]
     events = write_records(tmp_path / "events.json", stream)
@@ -169,11 +176,7 @@ def test_after_a_failed_run_the_next_repairs_a_partly_written_user_snapshot(
     spark_warehouse, tmp_path
 ):
     """What a run killed between two of insert overwrite's partition moves may leave."""
-    stream = [
-        user_event("User Created", "2020-12-05 09:00:00", "Acme", user="u1"),
-        user_event("User Created", "2020-12-06 09:00:00", "Globex", user="u2"),
-        user_event("User Updated", "2020-12-07 09:00:00", "Globex", user="u1"),
-    ]
+    stream = three_days_of_two_users(last_organization="Globex")
     events = write_records(tmp_path / "events.json", stream)
     orgs = write_records(tmp_path / "orgs.json", ORGANIZATION_RECORDS)
     settings = spark_warehouse.settings(events, orgs)
@@ -210,11 +213,7 @@ Path(out).write_bytes(pickle.dumps((after_the_crash, pending, warehouse.tables()
 def test_a_run_killed_while_it_writes_user_snapshot_leaves_the_old_table_and_its_days_pending(
     spark_cluster, cache_dir, tmp_path
 ):
-    stream = [
-        user_event("User Created", "2020-12-05 09:00:00", "Acme", user="u1"),
-        user_event("User Created", "2020-12-06 09:00:00", "Globex", user="u2"),
-        user_event("User Updated", "2020-12-07 09:00:00", "Acme", user="u1"),
-    ]
+    stream = three_days_of_two_users()
     events = write_records(tmp_path / "events.json", stream)
     orgs = write_records(tmp_path / "orgs.json", ORGANIZATION_RECORDS)
     directory = tmp_path / "spark"
