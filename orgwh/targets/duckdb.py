@@ -29,6 +29,7 @@ import duckdb
 
 from .. import dbt_internals, load, staging
 from ..config import DaySelection
+from ..dialect import Dialect
 from ..errors import NoWarehouse, OutOfMemory, WarehouseLocked
 from ..progress import Progress
 from ..validation import Batch
@@ -91,7 +92,7 @@ def _create(path: Path) -> None:
 
 
 def _literal(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
+    return Dialect().quote(str(path))
 
 
 def _remove(*paths: Path) -> None:
