@@ -194,26 +194,62 @@ def two_deliveries(tmp_path):
     )
 
 
-def kill_after(settings, seconds: float) -> bool:
-    """Start a run in another process and SIGKILL it; True if it was still running."""
-    victim = run_in_subprocess(settings)
-    time.sleep(seconds)
-    victim.send_signal(signal.SIGKILL)
-    victim.wait()
-    return victim.returncode == -signal.SIGKILL
+def paused_run(settings, moment: str) -> subprocess.Popen:
+    """A run in another process that pauses at its first progress message starting `moment`.
+
+    It prints "paused" there, holding whatever the run holds at that moment,
+    and goes on when it reads a line.
+    """
+    script = textwrap.dedent(f"""
+        import sys
+        from orgwh.config import Settings
+        from orgwh.pipeline import run
+
+        def progress(message):
+            if message.startswith({moment!r}):
+                print("paused", flush=True)
+                sys.stdin.readline()
+
+        run(Settings.from_env(target={settings.target!r}), on_progress=progress)
+    """)
+    environment = {
+        **os.environ,
+        "ORGWH_DUCKDB_PATH": str(settings.duckdb_path),
+        "ORGWH_CACHE_DIR": str(settings.cache_dir),
+        "ORGWH_EVENTS": str(settings.events),
+        "ORGWH_ORGS": str(settings.orgs),
+    }
+    victim = subprocess.Popen(
+        [sys.executable, "-c", script],
+        env=environment,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert victim.stdout.readline().strip() == "paused"
+    return victim
 
 
-@pytest.mark.parametrize("seconds", [1.0, 3.5, 5.0, 6.5])
-def test_a_run_killed_at_any_moment_leaves_the_last_good_state(duckdb_warehouse, tmp_path, seconds):
-    """SIGKILL during import, load, dbt or the commit: the tables are as before, or as after."""
+# Moments of a run (its progress messages), each with what it has done by then.
+MOMENTS = [
+    "starting dbt",  # staged, nothing built
+    "building user_snapshot",  # user_event rebuilt
+    "building not_null_",  # every model built, the data tests running
+    "committing",  # the run recorded, right before the commit
+]
+
+
+@pytest.mark.parametrize("moment", MOMENTS)
+def test_a_run_killed_at_any_moment_leaves_the_last_good_state(duckdb_warehouse, tmp_path, moment):
     first, second, orgs, expected = two_deliveries(tmp_path)
     run(duckdb_warehouse.settings(first, orgs))
     before = duckdb_warehouse.tables()
 
     changed = duckdb_warehouse.settings(second, orgs)
-    if kill_after(changed, seconds):
-        # killed before its commit: as before; after it: the run had completed
-        assert duckdb_warehouse.tables() in (before, expected)
+    victim = paused_run(changed, moment)
+    victim.send_signal(signal.SIGKILL)
+    victim.wait()
+    assert duckdb_warehouse.tables() == before
     run(changed)
     assert duckdb_warehouse.tables() == expected
     assert not list(duckdb_warehouse.path.parent.glob("*.building"))

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
-import textwrap
 import threading
 import time
 
 import psycopg
 import pytest
 from conftest import read_tables
-from test_atomic import DAY, two_deliveries
+from test_atomic import DAY, MOMENTS, paused_run, two_deliveries
 
 from orgwh.errors import ConnectionFailed, DataTestFailed
 from orgwh.pipeline import run
@@ -54,50 +50,7 @@ def fingerprint(connection: psycopg.Connection) -> tuple:
     return connection.execute(FINGERPRINT).fetchone()
 
 
-def paused_run(settings, moment: str) -> subprocess.Popen:
-    """A run in another process that pauses at its first progress message starting `moment`.
-
-    It prints "paused" there, holding its open transaction, and goes on when
-    it reads a line.
-    """
-    script = textwrap.dedent(f"""
-        import sys
-        from orgwh.config import Settings
-        from orgwh.pipeline import run
-
-        def progress(message):
-            if message.startswith({moment!r}):
-                print("paused", flush=True)
-                sys.stdin.readline()
-
-        run(Settings.from_env(target="postgres"), on_progress=progress)
-    """)
-    environment = {
-        **os.environ,
-        "ORGWH_CACHE_DIR": str(settings.cache_dir),
-        "ORGWH_EVENTS": str(settings.events),
-        "ORGWH_ORGS": str(settings.orgs),
-    }
-    victim = subprocess.Popen(
-        [sys.executable, "-c", script],
-        env=environment,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert victim.stdout.readline().strip() == "paused"
-    return victim
-
-
-@pytest.mark.parametrize(
-    "moment",
-    [
-        "starting dbt",  # staged, nothing built
-        "building user_snapshot",  # user_event rebuilt
-        "building not_null_",  # every model built, the data tests running
-        "committing",  # the run recorded, right before the commit
-    ],
-)
+@pytest.mark.parametrize("moment", MOMENTS)
 def test_a_run_killed_at_any_moment_leaves_the_warehouse_as_before(
     postgres_warehouse, tmp_path, moment
 ):
