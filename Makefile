@@ -19,15 +19,18 @@ $(VENV)/.dev: $(VENV)/.runtime
 run: $(VENV)/.runtime  ## build the warehouse from the bundled sample (DuckDB) into ./orgwh.duckdb
 	$(VENV)/bin/orgwh run
 
+# One pytest worker per core; the Spark tests all go to one of them (conftest.py).
+PYTEST := $(VENV)/bin/pytest -n auto --dist loadgroup
+
 test: $(VENV)/.dev  ## lint, then the whole test suite (DuckDB, a real Postgres, a Spark cluster)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/pytest
+	$(PYTEST)
 
-test-fast: $(VENV)/.dev  ## the inner loop: lint, then every test but the Postgres and Spark ones
+test-fast: $(VENV)/.dev  ## the inner loop: lint, then every test but the Postgres and Spark ones, property tests with 2 examples
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/pytest -m "not spark and not postgres"
+	$(PYTEST) -m "not spark and not postgres" --hypothesis-profile=quick
 
 docs: $(VENV)/.dev  ## build the documentation site from docs/ into ./site (strict: a broken link fails)
 	$(VENV)/bin/mkdocs build --strict

