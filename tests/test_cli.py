@@ -12,7 +12,6 @@ from conftest import event, write_records
 from typer.testing import CliRunner
 
 from orgwh.cli import app
-from orgwh.project import SAMPLE_EVENTS, SAMPLE_ORGS
 
 
 @pytest.fixture
@@ -39,38 +38,6 @@ def test_run_builds_the_sample_and_prints_a_summary(orgwh, duckdb_warehouse):
 def test_quiet_prints_nothing(orgwh):
     result = orgwh("run", "--date", "2020-12-08", "--quiet")
     assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
-
-
-@pytest.mark.parametrize(
-    ("arguments", "message"),
-    [
-        (["--date", "2021-02-30"], "--date '2021-02-30' is not a date (expected YYYY-MM-DD)"),
-        (["--date", "08/12/2020"], "--date '08/12/2020' is not a date (expected YYYY-MM-DD)"),
-        (["--start", "2020-12-08", "--end", "2020-12-05"], "--start 2020-12-08 is after --end 2020-12-05"),
-        (["--date", "2020-12-08", "--start", "2020-12-01"], "--date cannot be combined with --start or --end"),
-        (["--target", "oracle"], "unknown target 'oracle' (choose from duckdb, postgres, spark)"),
-        (["--events", "no/such/events.json"], "no/such/events.json: no such file"),
-        (["--orgs", "."], ".: not a file"),
-    ],
-)  # fmt: skip
-def test_usage_and_input_errors_exit_2_with_one_line(orgwh, arguments, message):
-    result = orgwh("run", *arguments)
-    assert result.exit_code == 2
-    assert result.stderr == f"Error: {message}\n"
-
-
-@pytest.mark.parametrize(
-    ("variable", "value", "message"),
-    [
-        ("ORGWH_LOCK_TIMEOUT", "soon", "ORGWH_LOCK_TIMEOUT must be a number of seconds, not 'soon'"),
-        ("ORGWH_MEMORY_LIMIT", "lots", "ORGWH_MEMORY_LIMIT must be a size such as 2GB or 500MB, not 'lots'"),
-        ("ORGWH_SPARK_SHUFFLE_PARTITIONS", "0", "ORGWH_SPARK_SHUFFLE_PARTITIONS must be a whole number, not '0'"),
-    ],
-)  # fmt: skip
-def test_a_setting_that_cannot_be_read_is_named(orgwh, monkeypatch, variable, value, message):
-    monkeypatch.setenv(variable, value)
-    result = orgwh("status")
-    assert (result.exit_code, result.stderr) == (2, f"Error: {message}\n")
 
 
 # Input files DuckDB's reader refuses as a whole (see also test_rejected.BAD_FILES).
@@ -110,15 +77,6 @@ def test_a_write_ahead_log_left_by_a_killed_program_keeps_its_writes(orgwh, duck
         assert con.execute("select answer from main.notes").fetchall() == [(42,)]
 
 
-def test_the_spark_target_without_pyspark_says_what_to_install(orgwh, monkeypatch):
-    monkeypatch.setitem(sys.modules, "pyspark.sql", None)  # as if pyspark were not installed
-    result = orgwh("run", "--target", "spark")
-    assert (result.exit_code, result.stderr) == (
-        2,
-        "Error: the spark target needs pyspark and dbt-spark: pip install 'orgwh[spark]'\n",
-    )
-
-
 def test_a_broken_file_is_named_and_nothing_changes(orgwh, duckdb_warehouse, tmp_path):
     first = orgwh("run", "--quiet")
     assert first.exit_code == 0, first.stderr
@@ -142,12 +100,3 @@ def test_running_out_of_memory_says_which_setting_to_raise(orgwh, monkeypatch, t
     assert result.stderr.endswith(
         "); raise ORGWH_MEMORY_LIMIT (DuckDB spills what it can to ORGWH_TEMP_DIRECTORY)\n"
     )
-
-
-def test_help_shows_an_example():
-    result = CliRunner().invoke(app, ["run", "--help"])
-    assert "Example: orgwh run --date 2020-12-08" in result.stdout
-
-
-def test_sample_files_are_bundled():
-    assert SAMPLE_EVENTS.is_file() and SAMPLE_ORGS.is_file()
