@@ -92,7 +92,7 @@ def _create(path: Path) -> None:
 
 
 def _literal(path: Path) -> str:
-    return Dialect().quote(str(path))
+    return DuckDBTarget.dialect.quote(str(path))
 
 
 def _remove(*paths: Path) -> None:
@@ -182,7 +182,7 @@ class DuckDBWorkspace(Workspace):
 
     def stage(self, batch: Batch, loaded_on: date) -> None:
         con = self._transaction()
-        for statement in staging.create_statements(self.target):
+        for statement in staging.create_statements(self.target.dialect):
             con.execute(statement)
         con.execute("delete from staging.event where date in (select date from run_day)")
         con.execute(f"insert into staging.event {load.STAGED_EVENTS}")
@@ -191,7 +191,7 @@ class DuckDBWorkspace(Workspace):
             f"insert into staging.organization {load.STAGED_ORGANIZATIONS}",
             {"loaded_on": loaded_on},
         )
-        con.execute(staging.delete_replaced_rejections(self.target, batch))
+        con.execute(staging.delete_replaced_rejections(self.target.dialect, batch))
         con.execute(
             f"insert into staging.rejected {load.REJECTED}",
             {
@@ -227,6 +227,7 @@ class DuckDBTarget(Target):
     """A warehouse in one DuckDB file (`settings.duckdb_path`)."""
 
     name = "duckdb"
+    dialect = Dialect()
 
     @property
     def path(self) -> Path:

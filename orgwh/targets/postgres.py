@@ -31,6 +31,7 @@ from psycopg import sql
 
 from .. import dbt_internals, load, staging
 from ..config import DaySelection
+from ..dialect import Dialect
 from ..errors import ConnectionFailed, NoWarehouse, WarehouseLocked
 from ..progress import Progress
 from ..validation import Batch
@@ -344,7 +345,7 @@ class PostgresWorkspace(Workspace):
         spill = self.target.settings.spill_directory
         pg = self.cursor
         with self._duck as duck:
-            for statement in staging.create_statements(self.target):
+            for statement in staging.create_statements(self.target.dialect):
                 pg.execute(statement)
             pg.execute("delete from staging.event where date = any(%s)", [batch.days])
             _copy_query(duck, pg, load.STAGED_EVENTS, "staging.event", {}, spill)
@@ -361,7 +362,7 @@ class PostgresWorkspace(Workspace):
                 {"loaded_on": loaded_on},
                 spill,
             )
-            pg.execute(staging.delete_replaced_rejections(self.target, batch))
+            pg.execute(staging.delete_replaced_rejections(self.target.dialect, batch))
             _copy_query(
                 duck,
                 pg,
@@ -449,8 +450,7 @@ class PostgresTarget(Target):
     """A warehouse database on a Postgres server (PGHOST, PGPORT, PGUSER, PGDATABASE)."""
 
     name = "postgres"
-    placeholder = "%s"
-    type_names = {"text": "text", "json": "json"}
+    dialect = Dialect(placeholder="%s", type_names={"text": "text", "json": "json"})
 
     @property
     def location(self) -> str:

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import staging, validation
 from ..config import DaySelection, Settings
+from ..dialect import Dialect
 from ..errors import InputError, NoWarehouse, UsageError
 from ..layers import SCHEMAS, TABLES
 from ..load import input_layout
@@ -434,7 +435,7 @@ class SparkWorkspace(Workspace):
         assert self._events is not None and self._organizations is not None, "read() first"
         spark = self.spark
         if not spark.catalog.tableExists("staging.load_day"):
-            for statement in staging.create_statements(self.target):
+            for statement in staging.create_statements(self.target.dialect):
                 spark.sql(statement)
         # Days still pending: an earlier run failed, perhaps between two of
         # the partition moves of an insert overwrite, leaving user_snapshot
@@ -476,14 +477,15 @@ class SparkWorkspace(Workspace):
         # scratch table first (Spark cannot overwrite a table it is reading).
         self._events.createOrReplaceTempView("orgwh_event_batch")
         self._organizations.createOrReplaceTempView("orgwh_organization_batch")
-        events_file = self.target.quote(staging.source_file(batch.events.path))
-        orgs_file = self.target.quote(staging.source_file(batch.organizations.path))
+        dialect = self.target.dialect
+        events_file = dialect.quote(staging.source_file(batch.events.path))
+        orgs_file = dialect.quote(staging.source_file(batch.organizations.path))
         spark.sql("drop table if exists staging.rejected__next")
         spark.sql(
             f"""
             create table staging.rejected__next using parquet as
             select * from staging.rejected
-            where not ({staging.replaced_rejections(self.target, batch)})
+            where not ({staging.replaced_rejections(dialect, batch)})
             union all
             select date, {events_file}, line_number, reason, raw from orgwh_event_batch
             where reason is not null and (date is null or date in ({days}))
@@ -548,7 +550,12 @@ class SparkTarget(Target):
     """A warehouse of parquet tables named by a metastore, built by Spark."""
 
     name = "spark"
-    type_names = {"text": "string", "json": "string"}
+    dialect = Dialect(
+        type_names={"text": "string", "json": "string"},
+        backslash_escapes=True,
+        file_format="parquet",
+        deletes_rows=False,
+    )
 
     @property
     def directory(self) -> Path:
@@ -609,16 +616,3 @@ class SparkTarget(Target):
             for table in (*TABLES, "staging.run_log")
             if connection.session.catalog.tableExists(table)
         }
-
-    def quote(self, text: str) -> str:
-        """Spark string literals treat a backslash as an escape, too."""
-        return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-    def create_table(
-        self, table: str, columns: Mapping[str, str], partitioned_by: str | None = None
-    ) -> str:
-        partitioning = f" partitioned by ({partitioned_by})" if partitioned_by else ""
-        return f"{super().create_table(table, columns)} using parquet{partitioning}"
-
-    def empty_table(self, table: str) -> str:
-        return f"truncate table {table}"
