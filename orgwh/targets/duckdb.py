@@ -212,7 +212,7 @@ class DuckDBWorkspace(Workspace):
         return cursor.fetchall() if cursor.description else []
 
     def dbt_environment(self) -> dict[str, str]:
-        return self.target.dbt_environment(self.path)
+        return self.target.profile_environment(self.path)
 
     def build(self, full_refresh: bool, on_progress: Progress | None) -> None:
         """`dbt build` on this run's connection, inside its transaction."""
@@ -237,7 +237,7 @@ class DuckDBTarget(Target):
     def location(self) -> str:
         return str(self.settings.duckdb_path)
 
-    def dbt_environment(self, database: Path) -> dict[str, str]:
+    def profile_environment(self, database: Path) -> dict[str, str]:
         """What profiles.yml's duckdb output reads, for dbt to open `database`."""
         config = load.duckdb_config(self.settings)
         return {
@@ -318,7 +318,7 @@ class DuckDBTarget(Target):
         copy = scratch / self.path.name
         with self.connect() as warehouse:
             _empty_copy(warehouse, copy)
-        return self.dbt_environment(copy)
+        return self.profile_environment(copy)
 
     def release_dbt(self) -> None:
         dbt_internals.release_duckdb()
