@@ -15,7 +15,7 @@ from datetime import datetime
 import duckdb
 
 from orgwh import targets, transform
-from orgwh.load import FULL_MATCH
+from orgwh.readers.duckdb import FULL_MATCH
 from orgwh.validation import utc_instant
 
 

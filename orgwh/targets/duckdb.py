@@ -27,11 +27,12 @@ from typing import Any
 
 import duckdb
 
-from .. import dbt_internals, load, staging
+from .. import dbt_internals, staging
 from ..config import DaySelection
 from ..dialect import Dialect
 from ..errors import NoWarehouse, OutOfMemory, WarehouseLocked
 from ..progress import Progress
+from ..readers import duckdb as reader
 from ..validation import Batch
 from . import Target, Workspace
 from .locks import no_run_starting, run_lock, wait_for
@@ -178,22 +179,22 @@ class DuckDBWorkspace(Workspace):
         # Before the transaction: the reader writes temp tables only, and may
         # retry a read that failed, which inside a transaction would abort it.
         spill = self.target.settings.spill_directory
-        return load.read_inputs(self.connection, events, orgs, selection, spill)
+        return reader.read_inputs(self.connection, events, orgs, selection, spill)
 
     def stage(self, batch: Batch, loaded_on: date) -> None:
         con = self._transaction()
         for statement in staging.create_statements(self.target.dialect):
             con.execute(statement)
         con.execute("delete from staging.event where date in (select date from run_day)")
-        con.execute(f"insert into staging.event {load.STAGED_EVENTS}")
+        con.execute(f"insert into staging.event {reader.STAGED_EVENTS}")
         con.execute("delete from staging.organization")
         con.execute(
-            f"insert into staging.organization {load.STAGED_ORGANIZATIONS}",
+            f"insert into staging.organization {reader.STAGED_ORGANIZATIONS}",
             {"loaded_on": loaded_on},
         )
         con.execute(staging.delete_replaced_rejections(self.target.dialect, batch))
         con.execute(
-            f"insert into staging.rejected {load.REJECTED}",
+            f"insert into staging.rejected {reader.REJECTED}",
             {
                 "events_file": staging.source_file(batch.events.path),
                 "orgs_file": staging.source_file(batch.organizations.path),
@@ -239,7 +240,7 @@ class DuckDBTarget(Target):
 
     def profile_environment(self, database: Path) -> dict[str, str]:
         """What profiles.yml's duckdb output reads, for dbt to open `database`."""
-        config = load.duckdb_config(self.settings)
+        config = reader.duckdb_config(self.settings)
         return {
             "ORGWH_DBT_DUCKDB_PATH": str(database),
             "ORGWH_MEMORY_LIMIT": config["memory_limit"],
@@ -269,7 +270,7 @@ class DuckDBTarget(Target):
                     f"{path} is open in {_holder(error)}; close that connection "
                     f"and run again (waited {timeout:g} s, see ORGWH_LOCK_TIMEOUT)"
                 ),
-                config=load.duckdb_config(self.settings),
+                config=reader.duckdb_config(self.settings),
             )
             try:
                 with connection:
@@ -283,7 +284,7 @@ class DuckDBTarget(Target):
             finally:
                 if first:
                     _remove(building, _wal(building))
-            _compact_if_mostly_free(path, load.duckdb_config(self.settings))
+            _compact_if_mostly_free(path, reader.duckdb_config(self.settings))
 
     def _require_warehouse(self) -> Path:
         if not self.has_warehouse():

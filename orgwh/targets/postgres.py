@@ -1,7 +1,7 @@
 """The Postgres target: a warehouse database on a server, reached with the libpq variables.
 
-DuckDB reads and judges the input files in memory (load.py); the staged rows
-then stream into Postgres with COPY.
+DuckDB reads and judges the input files in memory (readers/duckdb.py); the
+staged rows then stream into Postgres with COPY.
 
 A run is one transaction on one connection: orgwh opens it (psycopg2, the
 driver of dbt-postgres), takes the advisory run lock, stages, and hands the
@@ -29,11 +29,12 @@ import psycopg
 import psycopg2
 from psycopg import sql
 
-from .. import dbt_internals, load, staging
+from .. import dbt_internals, staging
 from ..config import DaySelection
 from ..dialect import Dialect
 from ..errors import ConnectionFailed, NoWarehouse, WarehouseLocked
 from ..progress import Progress
+from ..readers import duckdb as reader
 from ..validation import Batch
 from . import Target, Workspace
 
@@ -336,9 +337,9 @@ class PostgresWorkspace(Workspace):
         self._duck: duckdb.DuckDBPyConnection | None = None
 
     def read(self, events: Path, orgs: Path, selection: DaySelection) -> Batch:
-        self._duck = duckdb.connect(config=load.duckdb_config(self.target.settings))
+        self._duck = duckdb.connect(config=reader.duckdb_config(self.target.settings))
         spill = self.target.settings.spill_directory
-        return load.read_inputs(self._duck, events, orgs, selection, spill)
+        return reader.read_inputs(self._duck, events, orgs, selection, spill)
 
     def stage(self, batch: Batch, loaded_on: date) -> None:
         assert self._duck is not None, "read() comes first"
@@ -348,7 +349,7 @@ class PostgresWorkspace(Workspace):
             for statement in staging.create_statements(self.target.dialect):
                 pg.execute(statement)
             pg.execute("delete from staging.event where date = any(%s)", [batch.days])
-            _copy_query(duck, pg, load.STAGED_EVENTS, "staging.event", {}, spill)
+            _copy_query(duck, pg, reader.STAGED_EVENTS, "staging.event", {}, spill)
             # Incremental runs read the loaded days of staging.event alone. The
             # first run builds the index after its COPY, in one sort.
             pg.execute("create index if not exists event_date on staging.event (date)")
@@ -357,7 +358,7 @@ class PostgresWorkspace(Workspace):
             _copy_query(
                 duck,
                 pg,
-                load.STAGED_ORGANIZATIONS,
+                reader.STAGED_ORGANIZATIONS,
                 "staging.organization",
                 {"loaded_on": loaded_on},
                 spill,
@@ -366,7 +367,7 @@ class PostgresWorkspace(Workspace):
             _copy_query(
                 duck,
                 pg,
-                load.REJECTED,
+                reader.REJECTED,
                 "staging.rejected",
                 {
                     "events_file": staging.source_file(batch.events.path),

@@ -32,7 +32,7 @@ from ..config import DaySelection, Settings
 from ..dialect import Dialect
 from ..errors import InputError, NoWarehouse, UsageError
 from ..layers import SCHEMAS, TABLES
-from ..load import input_layout
+from ..readers.files import input_layout
 from . import Target, Workspace
 from .locks import run_lock
 
