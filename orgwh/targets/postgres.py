@@ -1,7 +1,7 @@
 """The Postgres target: a warehouse database on a server, reached with the libpq variables.
 
 DuckDB reads and judges the input files in memory (readers/duckdb.py); the
-staged rows then stream into Postgres with COPY.
+staged rows then stream into Postgres with COPY (copy_stream.py).
 
 A run is one transaction on one connection: orgwh opens it (psycopg2, the
 driver of dbt-postgres), takes the advisory run lock, stages, and hands the
@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
-import threading
 import time
 from collections.abc import Iterator, Sequence
 from datetime import date
@@ -37,6 +35,7 @@ from ..progress import Progress
 from ..readers import duckdb as reader
 from ..validation import Batch
 from . import Target, Workspace
+from .copy_stream import copy_query
 
 # The bundled docker-compose.yml service.
 DEFAULTS = {
@@ -216,73 +215,6 @@ def _run_lock(cursor, timeout: float) -> None:
         time.sleep(0.2)
 
 
-def _copy_query(
-    duck: duckdb.DuckDBPyConnection,
-    cursor,
-    query: str,
-    table: str,
-    parameters: dict[str, object],
-    spill: Path,
-) -> None:
-    """Stream a DuckDB query's rows into a Postgres table with COPY (CSV).
-
-    DuckDB writes the CSV into a named pipe from a thread of its own while
-    COPY reads the other end, so that the two overlap (both release the GIL);
-    through a file they would take turns. An error of either side ends the
-    other, and is raised.
-    """
-    with tempfile.TemporaryDirectory(dir=spill) as directory:
-        pipe = Path(directory) / "rows.csv"
-        os.mkfifo(pipe)
-        writer = _CsvWriter(duck, query, parameters, pipe)
-        writer.start()
-        try:
-            with pipe.open("rb") as csv_file:
-                cursor.copy_expert(f"copy {table} from stdin (format csv)", csv_file, 1 << 20)
-        finally:
-            writer.finish()
-        if writer.error is not None:
-            raise writer.error
-        if cursor.rowcount != writer.rows:  # COPY must have read all DuckDB wrote
-            raise RuntimeError(f"COPY into {table} read {cursor.rowcount} of {writer.rows} rows")
-
-
-class _CsvWriter(threading.Thread):
-    """DuckDB writing a query's rows as CSV into a named pipe, in a thread."""
-
-    def __init__(self, duck, query: str, parameters: dict[str, object], pipe: Path) -> None:
-        super().__init__(name="duckdb-csv-writer", daemon=True)
-        self.duck, self.query, self.parameters, self.pipe = duck, query, parameters, pipe
-        self.error: BaseException | None = None
-        self.rows = 0
-
-    def run(self) -> None:
-        quoted_path = str(self.pipe).replace("'", "''")
-        try:
-            (self.rows,) = self.duck.execute(
-                f"copy ({self.query}) to '{quoted_path}' (format csv, header false)",
-                self.parameters,
-            ).fetchone()
-        except BaseException as error:  # raised by _copy_query, in the run's thread
-            self.error = error
-            # A reader still waiting to open the pipe gets an empty stream.
-            _open_and_close(self.pipe, os.O_WRONLY)
-
-    def finish(self) -> None:
-        """Wait for the writer; if COPY stopped reading, open the pipe so that it ends."""
-        while self.is_alive():
-            # A writer waiting to open the pipe, or blocked writing into it,
-            # now sees a reader come and go, and fails on a broken pipe.
-            _open_and_close(self.pipe, os.O_RDONLY)
-            self.join(0.1)
-
-
-def _open_and_close(pipe: Path, mode: int) -> None:
-    """Open a named pipe's end without waiting for the other end, and close it."""
-    with contextlib.suppress(OSError):  # no reader: nothing waits for this writer
-        os.close(os.open(pipe, mode | os.O_NONBLOCK))
-
-
 def _roll_back(connection: psycopg2.extensions.connection) -> bool:
     """Roll the run's transaction back; False if the connection to the server is gone.
 
@@ -349,13 +281,13 @@ class PostgresWorkspace(Workspace):
             for statement in staging.create_statements(self.target.dialect):
                 pg.execute(statement)
             pg.execute("delete from staging.event where date = any(%s)", [batch.days])
-            _copy_query(duck, pg, reader.STAGED_EVENTS, "staging.event", {}, spill)
+            copy_query(duck, pg, reader.STAGED_EVENTS, "staging.event", {}, spill)
             # Incremental runs read the loaded days of staging.event alone. The
             # first run builds the index after its COPY, in one sort.
             pg.execute("create index if not exists event_date on staging.event (date)")
             # truncate keeps the physical order of the new rows the file's order
             pg.execute("truncate staging.organization")
-            _copy_query(
+            copy_query(
                 duck,
                 pg,
                 reader.STAGED_ORGANIZATIONS,
@@ -364,7 +296,7 @@ class PostgresWorkspace(Workspace):
                 spill,
             )
             pg.execute(staging.delete_replaced_rejections(self.target.dialect, batch))
-            _copy_query(
+            copy_query(
                 duck,
                 pg,
                 reader.REJECTED,
