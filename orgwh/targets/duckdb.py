@@ -3,7 +3,7 @@
 A run opens the file for writing, which DuckDB locks against every other
 process, and does everything on that one connection inside one transaction:
 it reads the input into temp tables, stages, lets dbt build
-(dbt_internals.duckdb_build_on), records the run, and commits. DuckDB's
+(internals.duckdb_build_on), records the run, and commits. DuckDB's
 write-ahead log makes the commit atomic: a run that fails rolls back, and a
 killed one committed nothing, so the warehouse is as before. Nothing is
 copied, so a run costs what its days cost, however large the file.
@@ -27,7 +27,7 @@ from typing import Any
 
 import duckdb
 
-from .. import dbt_internals, staging
+from .. import internals, staging
 from ..config import DaySelection
 from ..dialect import Dialect
 from ..errors import NoWarehouse, OutOfMemory, WarehouseLocked
@@ -220,7 +220,7 @@ class DuckDBWorkspace(Workspace):
         # staging.organization is written in file order (record_position);
         # the models' inserts need no order, and keep less in memory without
         self.connection.execute("set preserve_insertion_order = false")
-        with dbt_internals.duckdb_build_on(self._transaction()):
+        with internals.duckdb_build_on(self._transaction()):
             super().build(full_refresh, on_progress)
 
 
@@ -322,7 +322,7 @@ class DuckDBTarget(Target):
         return self.profile_environment(copy)
 
     def release_dbt(self) -> None:
-        dbt_internals.release_duckdb()
+        internals.release_duckdb()
 
     def has_warehouse(self) -> bool:
         return self.path.is_file()

@@ -6,7 +6,7 @@ staged rows then stream into Postgres with COPY (copy_stream.py).
 A run is one transaction on one connection: orgwh opens it (psycopg2, the
 driver of dbt-postgres), takes the advisory run lock, stages, and hands the
 same connection to dbt, whose own transactions become savepoints inside it
-(dbt_internals.postgres_build_on).
+(internals.postgres_build_on).
 orgwh commits at the end, or rolls back; a killed process or a lost connection
 leaves the transaction uncommitted, and the server discards it. Readers see
 the warehouse as before the run until the commit, then as after it.
@@ -27,7 +27,7 @@ import psycopg
 import psycopg2
 from psycopg import sql
 
-from .. import dbt_internals, staging
+from .. import internals, staging
 from ..config import DaySelection
 from ..dialect import Dialect
 from ..errors import ConnectionFailed, NoWarehouse, WarehouseLocked
@@ -176,7 +176,7 @@ def _open_run_connection() -> psycopg2.extensions.connection:
     A missing database is created first (the write path is the only one that
     does), and an unreachable server reported in one line; the run itself
     needs psycopg2, dbt-postgres' driver, so that dbt can build on this very
-    connection (dbt_internals.postgres_build_on).
+    connection (internals.postgres_build_on).
     """
     settings = environment()
     try:
@@ -375,7 +375,7 @@ class PostgresWorkspace(Workspace):
 
     def build(self, full_refresh: bool, on_progress: Progress | None) -> None:
         """`dbt build` on this run's connection, inside its transaction."""
-        with dbt_internals.postgres_build_on(self.connection):
+        with internals.postgres_build_on(self.connection):
             super().build(full_refresh, on_progress)
 
 

@@ -6,7 +6,7 @@ import importlib
 
 import pytest
 
-from orgwh.dbt_internals import PRIVATE_NAMES
+from orgwh.internals import PRIVATE_NAMES
 
 
 @pytest.mark.parametrize(("module", "path", "checked_against"), PRIVATE_NAMES)
@@ -15,6 +15,6 @@ def test_every_private_name_orgwh_uses_exists(module, path, checked_against):
     for part in path.split("."):
         assert hasattr(found, part), (
             f"{module}.{path} is gone (orgwh was checked against {checked_against}): "
-            "orgwh/dbt_internals.py must follow the installed version"
+            "orgwh/internals.py must follow the installed version"
         )
         found = getattr(found, part)

@@ -8,7 +8,7 @@ that gives dbt the run's connection and turns dbt's own transactions into
 something that cannot end the run's.
 
 Every private name used here is listed in PRIVATE_NAMES with the version it
-was checked against; tests/test_dbt_internals.py fails with a clear message
+was checked against; tests/test_internals.py fails with a clear message
 when an installed version no longer has one of them.
 """
 
