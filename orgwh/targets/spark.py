@@ -25,7 +25,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .. import staging
+from .. import internals, staging
 from ..config import DaySelection, Settings
 from ..dialect import Dialect
 from ..errors import NoWarehouse, UsageError
@@ -129,14 +129,13 @@ def _remove_unused_folders(spark: SparkSession, warehouse: str) -> None:
     its partitions before moving them in place (readers skip hidden folders).
     Hadoop's FileSystem reaches the warehouse wherever it is (file:, hdfs:, s3a:).
     """
-    hadoop_fs = spark._jvm.org.apache.hadoop.fs  # type: ignore[union-attr]
-    filesystem = hadoop_fs.Path(warehouse).getFileSystem(spark._jsc.hadoopConfiguration())  # type: ignore[union-attr]
+    filesystem, hadoop_path = internals.hadoop_filesystem(spark, warehouse)
 
     def qualified(location: str) -> str:
-        return filesystem.makeQualified(hadoop_fs.Path(location)).toString()
+        return filesystem.makeQualified(hadoop_path(location)).toString()
 
     for database in SCHEMAS:
-        folder = hadoop_fs.Path(f"{warehouse.rstrip('/')}/{database}.db")
+        folder = hadoop_path(f"{warehouse.rstrip('/')}/{database}.db")
         if not spark.catalog.databaseExists(database) or not filesystem.exists(folder):
             continue
         used = {
@@ -150,7 +149,7 @@ def _remove_unused_folders(spark: SparkSession, warehouse: str) -> None:
             if child.isDirectory() and qualified(child.getPath().toString()) not in used:
                 filesystem.delete(child.getPath(), True)
         for location in used:
-            staging = filesystem.globStatus(hadoop_fs.Path(f"{location}/.spark-staging-*")) or []
+            staging = filesystem.globStatus(hadoop_path(f"{location}/.spark-staging-*")) or []
             for child in staging:
                 filesystem.delete(child.getPath(), True)
 
