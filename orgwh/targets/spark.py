@@ -289,13 +289,54 @@ class SparkWorkspace(Workspace):
         self._input.release()
 
 
+class RefusedStatement(Exception):
+    """A statement that the Spark read path does not run: not one query."""
+
+
+ONLY_QUERIES = (
+    "the Spark read path only runs queries (SELECT, VALUES, DESCRIBE or SHOW), "
+    "one statement at a time"
+)
+
+
+def refuse_unless_query(sql: str) -> None:
+    """Raise RefusedStatement unless `sql` is one statement that only reads.
+
+    Spark has no read-only session, so the read path judges the statement
+    before Spark sees it, parsed with sqlglot's Spark dialect. It runs one
+    statement (a final `;` allowed): a query (SELECT, WITH, UNION, INTERSECT,
+    EXCEPT, VALUES) with no INSERT, CREATE or other writing statement
+    anywhere inside, a DESCRIBE, or a SHOW. Everything else is refused,
+    including what sqlglot cannot parse.
+    """
+    import sqlglot
+    from sqlglot import exp
+
+    # sqlglot warns on stderr of each statement it keeps as an opaque command (SHOW)
+    logging.getLogger("sqlglot").setLevel(logging.ERROR)
+    try:
+        statements = [parsed for parsed in sqlglot.parse(sql, read="spark") if parsed is not None]
+    except sqlglot.errors.SqlglotError as error:
+        reason = str(error).strip().splitlines()[0]
+        raise RefusedStatement(f"{ONLY_QUERIES}; this does not parse as one ({reason})") from None
+    if len(statements) == 1:
+        (statement,) = statements
+        reads = isinstance(statement, exp.Query | exp.Values | exp.Describe) or (
+            isinstance(statement, exp.Command) and statement.this.upper() == "SHOW"
+        )
+        if reads and not statement.find(exp.DML, exp.DDL):
+            return
+    raise RefusedStatement(ONLY_QUERIES)
+
+
 class Connection:
     """The process's Spark session behind what orgwh reads a warehouse with (DB-API style).
 
-    `execute(sql, parameters)` runs one statement (`?` or `:name`
-    placeholders) and fetches its rows; `.description` and `.fetchall()`
-    then give them. Spark has no read-only session: a statement that
-    writes, writes. Closing it leaves the session running for the process.
+    `execute(sql, parameters)` runs one query (`?` or `:name` placeholders)
+    and fetches its rows; `.description` and `.fetchall()` then give them.
+    Spark has no read-only session: any other statement is refused before
+    Spark runs it (refuse_unless_query). Closing it leaves the session
+    running for the process.
     """
 
     def __init__(self, spark: SparkSession) -> None:
@@ -310,7 +351,8 @@ class Connection:
         """Nothing to close: the session serves the process until it ends."""
 
     def execute(self, sql: str, parameters=None) -> Connection:
-        """Run `sql` and fetch its rows."""
+        """Run `sql` and fetch its rows; RefusedStatement unless it is one query."""
+        refuse_unless_query(sql)
         if parameters is not None:  # pyspark takes a list or a dict
             parameters = dict(parameters) if isinstance(parameters, Mapping) else list(parameters)
         frame = self.session.sql(sql, args=parameters)
@@ -379,7 +421,7 @@ class SparkTarget(Target):
 
     @property
     def query_errors(self) -> tuple[type[Exception], ...]:
-        return reader.spark_errors()
+        return (*reader.spark_errors(), RefusedStatement)
 
     def documentation_environment(self, scratch: Path) -> dict[str, str]:
         self.connect()  # NoWarehouse, or the session dbt's docs then use
