@@ -211,8 +211,9 @@ def _copy_child(out: Path, events: Path, orgs: Path) -> None:
     """In one process: orgwh's staging into Postgres vs a bare COPY of the same rows."""
     import duckdb
 
-    from orgwh import load, targets
+    from orgwh import targets
     from orgwh.config import DaySelection, Settings
+    from orgwh.readers import duckdb as reader
     from orgwh.targets import postgres
 
     warehouse = targets.get(Settings.from_env(target="postgres", events=events, orgs=orgs))
@@ -224,9 +225,9 @@ def _copy_child(out: Path, events: Path, orgs: Path) -> None:
 
     spill = Path(tempfile.mkdtemp())
     with duckdb.connect() as duck, postgres.connect() as pg:
-        load.read_inputs(duck, events, orgs, DaySelection())
+        reader.read_inputs(duck, events, orgs, DaySelection())
         csv_path = spill / "staged.csv"
-        duck.execute(f"copy ({load.STAGED_EVENTS}) to '{csv_path}' (format csv, header false)")
+        duck.execute(f"copy ({reader.STAGED_EVENTS}) to '{csv_path}' (format csv, header false)")
         rows = duck.execute("select count(*) from event_batch where reason is null").fetchone()[0]
         figures = {"rows": rows, "stage_into_postgres_s": round(stage_seconds, 3)}
         for column_type in ("json", "text"):

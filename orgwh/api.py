@@ -8,7 +8,8 @@ commit, and a run waits for the connections open on the file, each up to
 ORGWH_LOCK_TIMEOUT. So a notebook should query, or close what it connected,
 rather than hold a connection between runs. On a Postgres connection every
 statement runs alone in a read-only transaction, and never waits for a run. Spark reads through the
-process's one Spark session, which has no read-only mode.
+process's one Spark session, which has no read-only mode: its connection
+refuses, before Spark runs it, any statement but one query.
 """
 
 from __future__ import annotations
@@ -68,7 +69,9 @@ def connect(target: str = "duckdb", duckdb_path: str | Path | None = None):
     the libpq variables (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE).
     Spark: a DB-API-like connection, `execute(sql, parameters)`, on this
     process's Spark session (ORGWH_SPARK_DIR), started if needed; its
-    `.session` is the SparkSession. Spark has no read-only sessions.
+    `.session` is the SparkSession. Spark has no read-only sessions: `execute`
+    runs one query (SELECT, VALUES, DESCRIBE or SHOW) and refuses any other
+    statement before Spark runs it.
 
     Example: with orgwh.connect() as con: con.sql("from dimensional.fac_user").df()
     """

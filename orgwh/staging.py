@@ -13,7 +13,7 @@ A run, inside its workspace:
   by the next one.
 
 Column types are named neutrally here (`text`, `json`); each target spells
-them (`Dialect.type_names`).
+them (`Target.dialect.type_names`).
 """
 
 from __future__ import annotations
@@ -68,12 +68,12 @@ A_DAY_NOT_PENDING = """
 """
 
 
-def create_statements(target: Dialect) -> list[str]:
+def create_statements(dialect: Dialect) -> list[str]:
     """The schema and tables of staging, created where missing."""
     return [
         "create schema if not exists staging",
         *(
-            target.create_table(table, columns, PARTITIONED_BY.get(table))
+            dialect.create_table(table, columns, PARTITIONED_BY.get(table))
             for table, columns in TABLES.items()
         ),
     ]
@@ -89,19 +89,19 @@ def day_literals(batch: Batch) -> str:
     return ", ".join(f"date '{day.isoformat()}'" for day in batch.days) or "null"
 
 
-def replaced_rejections(target: Dialect, batch: Batch) -> str:
+def replaced_rejections(dialect: Dialect, batch: Batch) -> str:
     """The rows of staging.rejected this run produces again: a predicate (never null)."""
-    events_file = target.quote(source_file(batch.events.path))
-    orgs_file = target.quote(source_file(batch.organizations.path))
+    events_file = dialect.quote(source_file(batch.events.path))
+    orgs_file = dialect.quote(source_file(batch.organizations.path))
     return (
         f"source_file = {orgs_file} or (source_file = {events_file} "
         f"and (date is null or date in ({day_literals(batch)})))"
     )
 
 
-def delete_replaced_rejections(target: Dialect, batch: Batch) -> str:
+def delete_replaced_rejections(dialect: Dialect, batch: Batch) -> str:
     """The statement deleting the rows of staging.rejected this run produces again."""
-    return f"delete from staging.rejected where {replaced_rejections(target, batch)}"
+    return f"delete from staging.rejected where {replaced_rejections(dialect, batch)}"
 
 
 def add_pending_days(batch: Batch) -> str:

@@ -1,6 +1,6 @@
 """SPEC 1 and 2's rules for input records, written once for every reader.
 
-A reader (DuckDB's in load.py, Spark's in targets/spark.py) reads a file into
+A reader (DuckDB's or Spark's, in orgwh/readers/) reads a file into
 rows of (line_number, raw): the line of a newline-delimited file, or the
 1-based position of an element of a JSON array; blank lines are not records
 but keep the numbering. It parses each record its own way into the few

@@ -21,6 +21,7 @@ from orgwh.config import Settings
 from orgwh.layers import SCHEMAS
 from orgwh.pipeline import run
 from orgwh.project import SAMPLE_EVENTS, SAMPLE_ORGS
+from orgwh.targets import postgres
 from orgwh.targets.duckdb import DuckDBTarget
 
 # `make test-fast` runs each property test with two examples (--hypothesis-profile=quick).
@@ -77,7 +78,8 @@ class DuckDBWarehouse:
     """A DuckDB warehouse for one test, emptied by `reset()`.
 
     Every engine's test warehouse has `target`, `settings(events, orgs)`,
-    `reset()` and `tables(names)` (rows sorted as the reference model sorts them).
+    `reset()` and `tables(names)` (rows sorted as the reference model sorts them);
+    DuckDB's and Postgres' also `dbt_environment()`, for dbt commands.
 
     The file name stays the same from test to test: dbt keeps its parsed
     project per connection, and a new path would make every test parse again.
@@ -98,6 +100,10 @@ class DuckDBWarehouse:
     def environment(self) -> dict[str, str]:
         """What the command line needs to find this warehouse."""
         return {"ORGWH_DUCKDB_PATH": str(self.path), "ORGWH_CACHE_DIR": str(self.cache_dir)}
+
+    def dbt_environment(self) -> dict[str, str]:
+        """What dbt needs to reach this warehouse, for a dbt command outside a run."""
+        return DuckDBTarget(self.settings(None, None)).profile_environment(self.path)
 
     def reset(self) -> None:
         for leftover in self.path.parent.glob(self.path.name + "*"):
@@ -165,6 +171,10 @@ class PostgresWarehouse:
     def environment(self) -> dict[str, str]:
         """What the command line needs to find this warehouse."""
         return {**self.server, "ORGWH_CACHE_DIR": str(self.cache_dir)}
+
+    def dbt_environment(self) -> dict[str, str]:
+        """What dbt needs to reach this warehouse, for a dbt command outside a run."""
+        return postgres.environment()
 
     def reset(self) -> None:
         with self._connect("postgres") as admin:

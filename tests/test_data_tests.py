@@ -12,20 +12,14 @@ from conftest import event, write_records
 from orgwh import targets, transform
 from orgwh.pipeline import run
 from orgwh.project import SAMPLE_EVENTS, SAMPLE_ORGS
-from orgwh.targets import postgres
 
 
 def failures(warehouse, settings, selector: str) -> tuple[str, int]:
     """Run the one data test `selector` picks over every row: its status and failures."""
-    target = targets.get(settings)
-    if warehouse.target == "duckdb":
-        environment = target.dbt_environment(warehouse.path)
-    else:
-        environment = postgres.environment()
     result = transform.invoke_dbt(
         ["test", "--select", selector],
-        target.dbt_target,
-        environment,
+        targets.get(settings).dbt_target,
+        warehouse.dbt_environment(),
         variables={"every_day_pending": True},
     )
     (test,) = result.result.results

@@ -14,11 +14,10 @@ from orgwh.project import SAMPLE_EVENTS, SAMPLE_ORGS
 def test_the_models_unit_tests_pass(duckdb_warehouse):
     settings = duckdb_warehouse.settings(SAMPLE_EVENTS, SAMPLE_ORGS)
     run(settings)  # unit tests read the column types of the models' inputs
-    duckdb = targets.get(settings)
     result = transform.invoke_dbt(
         ["test", "--select", "test_type:unit"],
-        duckdb.dbt_target,
-        duckdb.dbt_environment(duckdb.path),
+        targets.get(settings).dbt_target,
+        duckdb_warehouse.dbt_environment(),
     )
     outcomes = {r.node.name: str(r.status) for r in result.result.results}
     assert outcomes == {

@@ -71,3 +71,32 @@ def test_no_module_of_orgwh_imports_itself_back():
 
 def test_a_cycle_is_found():
     assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+
+
+def _reachable(graph: dict[str, set[str]], start: str) -> set[str]:
+    """The modules `start` imports, directly or through others."""
+    seen: set[str] = set()
+    pending = [start]
+    while pending:
+        for imported in graph[pending.pop()] - seen:
+            seen.add(imported)
+            pending.append(imported)
+    return seen
+
+
+# What a reader must not depend on: it reads files for any of them.
+ABOVE_THE_READERS = ("orgwh.targets", "orgwh.pipeline", "orgwh.cli", "orgwh.api")
+
+
+def test_the_readers_know_nothing_of_targets_runs_or_the_command_line():
+    graph = _graph()
+    readers = [module for module in graph if module.startswith("orgwh.readers.")]
+    assert "orgwh.readers.spark" in readers
+    for reader in readers:
+        above = {
+            module
+            for module in _reachable(graph, reader)
+            # the package itself imports the API
+            if module.startswith(ABOVE_THE_READERS) or module == "orgwh"
+        }
+        assert not above, f"{reader} depends on {', '.join(sorted(above))}"

@@ -20,7 +20,7 @@ from orgwh.errors import ConnectionFailed, QueryFailed, WarehouseLocked
 from orgwh.layers import TABLES
 from orgwh.pipeline import run
 from orgwh.project import SAMPLE_EVENTS, SAMPLE_ORGS
-from orgwh.targets import postgres
+from orgwh.targets import copy_stream, postgres
 from orgwh.targets.postgres import PostgresTarget
 
 
@@ -152,7 +152,7 @@ def test_a_second_run_on_postgres_waits_then_fails_clearly(postgres_warehouse):
     )
 
 
-# (what DuckDB selects, the error _copy_query raises): DuckDB fails before it
+# (what DuckDB selects, the error copy_query raises): DuckDB fails before it
 # writes, DuckDB fails midway, COPY refuses the first of millions of rows.
 FAILED_COPIES = [
     ("select n from no_such_table", duckdb.CatalogException),
@@ -178,7 +178,7 @@ def test_a_failed_copy_raises_its_error_and_neither_side_waits(
             cursor = connection.cursor()
             cursor.execute("create temporary table copied (n bigint)")
             try:
-                postgres._copy_query(duck, cursor, query, "copied", {}, tmp_path)
+                copy_stream.copy_query(duck, cursor, query, "copied", {}, tmp_path)
             except Exception as exception:
                 raised.append(exception)
 

@@ -15,8 +15,7 @@ from datetime import datetime
 import duckdb
 
 from orgwh import targets, transform
-from orgwh.load import FULL_MATCH
-from orgwh.targets import postgres
+from orgwh.readers.duckdb import FULL_MATCH
 from orgwh.validation import utc_instant
 
 
@@ -110,12 +109,11 @@ def _models_follow_spec_1(target, environment) -> None:
 
 
 def test_the_models_follow_spec_1_on_duckdb(duckdb_warehouse):
-    settings = duckdb_warehouse.settings(None, None)
-    target = targets.get(settings)
-    _models_follow_spec_1(target, target.dbt_environment(duckdb_warehouse.path))
+    target = targets.get(duckdb_warehouse.settings(None, None))
+    _models_follow_spec_1(target, duckdb_warehouse.dbt_environment())
 
 
 def test_the_models_follow_spec_1_on_postgres(postgres_warehouse):
     postgres_warehouse.create()
     target = targets.get(postgres_warehouse.settings(None, None))
-    _models_follow_spec_1(target, postgres.environment())
+    _models_follow_spec_1(target, postgres_warehouse.dbt_environment())

@@ -5,6 +5,7 @@ read and judge the input, stage it, let dbt build, record the run, commit.
 What differs per engine is answered here and only here:
 
 * where the warehouse is (`Target.location`, for messages);
+* how the SQL that orgwh writes itself is spelled (`Target.dialect`);
 * the run's workspace (`Target.begin_run`): the lock that serialises runs,
   and what makes a run atomic (one transaction on a DuckDB file, one Postgres
   transaction, Spark's table-by-table replacement);
@@ -76,7 +77,7 @@ class Workspace(ABC):
 
     @abstractmethod
     def execute(self, sql: str, parameters: Sequence[Any] = ()) -> list[tuple]:
-        """Run one statement in the run (placeholders: `target.placeholder`); its rows."""
+        """Run one statement in the run (placeholders: `target.dialect.placeholder`); its rows."""
 
     @abstractmethod
     def dbt_environment(self) -> dict[str, str]:
@@ -96,10 +97,11 @@ class Workspace(ABC):
 
     def finish(self, run_log_row: Mapping[str, Any]) -> None:
         """Record a built run: no day is pending any more, and staging.run_log has its row."""
-        self.execute(self.target.empty_table("staging.load_day"))
-        self.execute(self.target.create_table("staging.run_log", staging.RUN_LOG_COLUMNS))
+        dialect = self.target.dialect
+        self.execute(dialect.empty_table("staging.load_day"))
+        self.execute(dialect.create_table("staging.run_log", staging.RUN_LOG_COLUMNS))
         columns = ", ".join(run_log_row)
-        placeholders = ", ".join([self.target.placeholder] * len(run_log_row))
+        placeholders = ", ".join([dialect.placeholder] * len(run_log_row))
         self.execute(
             f"insert into staging.run_log ({columns}) values ({placeholders})",
             list(run_log_row.values()),
@@ -110,10 +112,12 @@ class Workspace(ABC):
         return {table: self.execute(f"select count(*) from {table}")[0][0] for table in tables}
 
 
-class Target(Dialect, ABC):
-    """One engine's warehouse, as every orgwh command reaches it (its SQL spelled by Dialect)."""
+class Target(ABC):
+    """One engine's warehouse, as every orgwh command reaches it."""
 
     name: ClassVar[str]
+    # how the SQL that orgwh writes itself is spelled on this engine
+    dialect: ClassVar[Dialect]
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings

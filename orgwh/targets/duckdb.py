@@ -3,7 +3,7 @@
 A run opens the file for writing, which DuckDB locks against every other
 process, and does everything on that one connection inside one transaction:
 it reads the input into temp tables, stages, lets dbt build
-(dbt_internals.duckdb_build_on), records the run, and commits. DuckDB's
+(internals.duckdb_build_on), records the run, and commits. DuckDB's
 write-ahead log makes the commit atomic: a run that fails rolls back, and a
 killed one committed nothing, so the warehouse is as before. Nothing is
 copied, so a run costs what its days cost, however large the file.
@@ -27,11 +27,12 @@ from typing import Any
 
 import duckdb
 
-from .. import dbt_internals, load, staging
+from .. import internals, staging
 from ..config import DaySelection
 from ..dialect import Dialect
 from ..errors import NoWarehouse, OutOfMemory, WarehouseLocked
 from ..progress import Progress
+from ..readers import duckdb as reader
 from ..validation import Batch
 from . import Target, Workspace
 from .locks import no_run_starting, run_lock, wait_for
@@ -92,7 +93,7 @@ def _create(path: Path) -> None:
 
 
 def _literal(path: Path) -> str:
-    return Dialect().quote(str(path))
+    return DuckDBTarget.dialect.quote(str(path))
 
 
 def _remove(*paths: Path) -> None:
@@ -178,22 +179,22 @@ class DuckDBWorkspace(Workspace):
         # Before the transaction: the reader writes temp tables only, and may
         # retry a read that failed, which inside a transaction would abort it.
         spill = self.target.settings.spill_directory
-        return load.read_inputs(self.connection, events, orgs, selection, spill)
+        return reader.read_inputs(self.connection, events, orgs, selection, spill)
 
     def stage(self, batch: Batch, loaded_on: date) -> None:
         con = self._transaction()
-        for statement in staging.create_statements(self.target):
+        for statement in staging.create_statements(self.target.dialect):
             con.execute(statement)
         con.execute("delete from staging.event where date in (select date from run_day)")
-        con.execute(f"insert into staging.event {load.STAGED_EVENTS}")
+        con.execute(f"insert into staging.event {reader.STAGED_EVENTS}")
         con.execute("delete from staging.organization")
         con.execute(
-            f"insert into staging.organization {load.STAGED_ORGANIZATIONS}",
+            f"insert into staging.organization {reader.STAGED_ORGANIZATIONS}",
             {"loaded_on": loaded_on},
         )
-        con.execute(staging.delete_replaced_rejections(self.target, batch))
+        con.execute(staging.delete_replaced_rejections(self.target.dialect, batch))
         con.execute(
-            f"insert into staging.rejected {load.REJECTED}",
+            f"insert into staging.rejected {reader.REJECTED}",
             {
                 "events_file": staging.source_file(batch.events.path),
                 "orgs_file": staging.source_file(batch.organizations.path),
@@ -212,14 +213,14 @@ class DuckDBWorkspace(Workspace):
         return cursor.fetchall() if cursor.description else []
 
     def dbt_environment(self) -> dict[str, str]:
-        return self.target.dbt_environment(self.path)
+        return self.target.profile_environment(self.path)
 
     def build(self, full_refresh: bool, on_progress: Progress | None) -> None:
         """`dbt build` on this run's connection, inside its transaction."""
         # staging.organization is written in file order (record_position);
         # the models' inserts need no order, and keep less in memory without
         self.connection.execute("set preserve_insertion_order = false")
-        with dbt_internals.duckdb_build_on(self._transaction()):
+        with internals.duckdb_build_on(self._transaction()):
             super().build(full_refresh, on_progress)
 
 
@@ -227,6 +228,7 @@ class DuckDBTarget(Target):
     """A warehouse in one DuckDB file (`settings.duckdb_path`)."""
 
     name = "duckdb"
+    dialect = Dialect()
 
     @property
     def path(self) -> Path:
@@ -236,9 +238,9 @@ class DuckDBTarget(Target):
     def location(self) -> str:
         return str(self.settings.duckdb_path)
 
-    def dbt_environment(self, database: Path) -> dict[str, str]:
+    def profile_environment(self, database: Path) -> dict[str, str]:
         """What profiles.yml's duckdb output reads, for dbt to open `database`."""
-        config = load.duckdb_config(self.settings)
+        config = reader.duckdb_config(self.settings)
         return {
             "ORGWH_DBT_DUCKDB_PATH": str(database),
             "ORGWH_MEMORY_LIMIT": config["memory_limit"],
@@ -268,7 +270,7 @@ class DuckDBTarget(Target):
                     f"{path} is open in {_holder(error)}; close that connection "
                     f"and run again (waited {timeout:g} s, see ORGWH_LOCK_TIMEOUT)"
                 ),
-                config=load.duckdb_config(self.settings),
+                config=reader.duckdb_config(self.settings),
             )
             try:
                 with connection:
@@ -282,7 +284,7 @@ class DuckDBTarget(Target):
             finally:
                 if first:
                     _remove(building, _wal(building))
-            _compact_if_mostly_free(path, load.duckdb_config(self.settings))
+            _compact_if_mostly_free(path, reader.duckdb_config(self.settings))
 
     def _require_warehouse(self) -> Path:
         if not self.has_warehouse():
@@ -317,10 +319,10 @@ class DuckDBTarget(Target):
         copy = scratch / self.path.name
         with self.connect() as warehouse:
             _empty_copy(warehouse, copy)
-        return self.dbt_environment(copy)
+        return self.profile_environment(copy)
 
     def release_dbt(self) -> None:
-        dbt_internals.release_duckdb()
+        internals.release_duckdb()
 
     def has_warehouse(self) -> bool:
         return self.path.is_file()

@@ -1,12 +1,12 @@
 """The Postgres target: a warehouse database on a server, reached with the libpq variables.
 
-DuckDB reads and judges the input files in memory (load.py); the staged rows
-then stream into Postgres with COPY.
+DuckDB reads and judges the input files in memory (readers/duckdb.py); the
+staged rows then stream into Postgres with COPY (copy_stream.py).
 
 A run is one transaction on one connection: orgwh opens it (psycopg2, the
 driver of dbt-postgres), takes the advisory run lock, stages, and hands the
 same connection to dbt, whose own transactions become savepoints inside it
-(dbt_internals.postgres_build_on).
+(internals.postgres_build_on).
 orgwh commits at the end, or rolls back; a killed process or a lost connection
 leaves the transaction uncommitted, and the server discards it. Readers see
 the warehouse as before the run until the commit, then as after it.
@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
-import threading
 import time
 from collections.abc import Iterator, Sequence
 from datetime import date
@@ -29,12 +27,15 @@ import psycopg
 import psycopg2
 from psycopg import sql
 
-from .. import dbt_internals, load, staging
+from .. import internals, staging
 from ..config import DaySelection
+from ..dialect import Dialect
 from ..errors import ConnectionFailed, NoWarehouse, WarehouseLocked
 from ..progress import Progress
+from ..readers import duckdb as reader
 from ..validation import Batch
 from . import Target, Workspace
+from .copy_stream import copy_query
 
 # The bundled docker-compose.yml service.
 DEFAULTS = {
@@ -175,7 +176,7 @@ def _open_run_connection() -> psycopg2.extensions.connection:
     A missing database is created first (the write path is the only one that
     does), and an unreachable server reported in one line; the run itself
     needs psycopg2, dbt-postgres' driver, so that dbt can build on this very
-    connection (dbt_internals.postgres_build_on).
+    connection (internals.postgres_build_on).
     """
     settings = environment()
     try:
@@ -212,73 +213,6 @@ def _run_lock(cursor, timeout: float) -> None:
                 "(see ORGWH_LOCK_TIMEOUT)"
             )
         time.sleep(0.2)
-
-
-def _copy_query(
-    duck: duckdb.DuckDBPyConnection,
-    cursor,
-    query: str,
-    table: str,
-    parameters: dict[str, object],
-    spill: Path,
-) -> None:
-    """Stream a DuckDB query's rows into a Postgres table with COPY (CSV).
-
-    DuckDB writes the CSV into a named pipe from a thread of its own while
-    COPY reads the other end, so that the two overlap (both release the GIL);
-    through a file they would take turns. An error of either side ends the
-    other, and is raised.
-    """
-    with tempfile.TemporaryDirectory(dir=spill) as directory:
-        pipe = Path(directory) / "rows.csv"
-        os.mkfifo(pipe)
-        writer = _CsvWriter(duck, query, parameters, pipe)
-        writer.start()
-        try:
-            with pipe.open("rb") as csv_file:
-                cursor.copy_expert(f"copy {table} from stdin (format csv)", csv_file, 1 << 20)
-        finally:
-            writer.finish()
-        if writer.error is not None:
-            raise writer.error
-        if cursor.rowcount != writer.rows:  # COPY must have read all DuckDB wrote
-            raise RuntimeError(f"COPY into {table} read {cursor.rowcount} of {writer.rows} rows")
-
-
-class _CsvWriter(threading.Thread):
-    """DuckDB writing a query's rows as CSV into a named pipe, in a thread."""
-
-    def __init__(self, duck, query: str, parameters: dict[str, object], pipe: Path) -> None:
-        super().__init__(name="duckdb-csv-writer", daemon=True)
-        self.duck, self.query, self.parameters, self.pipe = duck, query, parameters, pipe
-        self.error: BaseException | None = None
-        self.rows = 0
-
-    def run(self) -> None:
-        quoted_path = str(self.pipe).replace("'", "''")
-        try:
-            (self.rows,) = self.duck.execute(
-                f"copy ({self.query}) to '{quoted_path}' (format csv, header false)",
-                self.parameters,
-            ).fetchone()
-        except BaseException as error:  # raised by _copy_query, in the run's thread
-            self.error = error
-            # A reader still waiting to open the pipe gets an empty stream.
-            _open_and_close(self.pipe, os.O_WRONLY)
-
-    def finish(self) -> None:
-        """Wait for the writer; if COPY stopped reading, open the pipe so that it ends."""
-        while self.is_alive():
-            # A writer waiting to open the pipe, or blocked writing into it,
-            # now sees a reader come and go, and fails on a broken pipe.
-            _open_and_close(self.pipe, os.O_RDONLY)
-            self.join(0.1)
-
-
-def _open_and_close(pipe: Path, mode: int) -> None:
-    """Open a named pipe's end without waiting for the other end, and close it."""
-    with contextlib.suppress(OSError):  # no reader: nothing waits for this writer
-        os.close(os.open(pipe, mode | os.O_NONBLOCK))
 
 
 def _roll_back(connection: psycopg2.extensions.connection) -> bool:
@@ -335,37 +269,37 @@ class PostgresWorkspace(Workspace):
         self._duck: duckdb.DuckDBPyConnection | None = None
 
     def read(self, events: Path, orgs: Path, selection: DaySelection) -> Batch:
-        self._duck = duckdb.connect(config=load.duckdb_config(self.target.settings))
+        self._duck = duckdb.connect(config=reader.duckdb_config(self.target.settings))
         spill = self.target.settings.spill_directory
-        return load.read_inputs(self._duck, events, orgs, selection, spill)
+        return reader.read_inputs(self._duck, events, orgs, selection, spill)
 
     def stage(self, batch: Batch, loaded_on: date) -> None:
         assert self._duck is not None, "read() comes first"
         spill = self.target.settings.spill_directory
         pg = self.cursor
         with self._duck as duck:
-            for statement in staging.create_statements(self.target):
+            for statement in staging.create_statements(self.target.dialect):
                 pg.execute(statement)
             pg.execute("delete from staging.event where date = any(%s)", [batch.days])
-            _copy_query(duck, pg, load.STAGED_EVENTS, "staging.event", {}, spill)
+            copy_query(duck, pg, reader.STAGED_EVENTS, "staging.event", {}, spill)
             # Incremental runs read the loaded days of staging.event alone. The
             # first run builds the index after its COPY, in one sort.
             pg.execute("create index if not exists event_date on staging.event (date)")
             # truncate keeps the physical order of the new rows the file's order
             pg.execute("truncate staging.organization")
-            _copy_query(
+            copy_query(
                 duck,
                 pg,
-                load.STAGED_ORGANIZATIONS,
+                reader.STAGED_ORGANIZATIONS,
                 "staging.organization",
                 {"loaded_on": loaded_on},
                 spill,
             )
-            pg.execute(staging.delete_replaced_rejections(self.target, batch))
-            _copy_query(
+            pg.execute(staging.delete_replaced_rejections(self.target.dialect, batch))
+            copy_query(
                 duck,
                 pg,
-                load.REJECTED,
+                reader.REJECTED,
                 "staging.rejected",
                 {
                     "events_file": staging.source_file(batch.events.path),
@@ -441,7 +375,7 @@ class PostgresWorkspace(Workspace):
 
     def build(self, full_refresh: bool, on_progress: Progress | None) -> None:
         """`dbt build` on this run's connection, inside its transaction."""
-        with dbt_internals.postgres_build_on(self.connection):
+        with internals.postgres_build_on(self.connection):
             super().build(full_refresh, on_progress)
 
 
@@ -449,8 +383,7 @@ class PostgresTarget(Target):
     """A warehouse database on a Postgres server (PGHOST, PGPORT, PGUSER, PGDATABASE)."""
 
     name = "postgres"
-    placeholder = "%s"
-    type_names = {"text": "text", "json": "json"}
+    dialect = Dialect(placeholder="%s", type_names={"text": "text", "json": "json"})
 
     @property
     def location(self) -> str:

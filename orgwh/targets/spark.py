@@ -1,11 +1,9 @@
-"""The Spark target: one Spark session per process, and a reader that reads the JSON with Spark.
+"""The Spark target: one Spark session per process, for the reader, the models and queries.
 
-Spark reads both files itself (no DuckDB on this path, so the input can be
-bigger than one machine) and judges them with validation.py's rules: the
-same reasons, the same timestamp grammar, the same line numbers. The dbt
-adapter (dbt-spark, `method: session`) runs in the same process and picks up
-the session started here, so the reader and the models share one session,
-one warehouse and one metastore.
+Spark reads both files itself (readers/spark.py). The dbt adapter
+(dbt-spark, `method: session`) runs in the same process and picks up the
+session started here, so the reader and the models share one session, one
+warehouse and one metastore.
 
 Layout of the Spark folder (`Settings.spark_directory`):
 
@@ -22,21 +20,23 @@ import contextlib
 import logging
 import os
 import tempfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .. import staging, validation
+from .. import internals, staging
 from ..config import DaySelection, Settings
-from ..errors import InputError, NoWarehouse, UsageError
+from ..dialect import Dialect
+from ..errors import NoWarehouse, UsageError
 from ..layers import SCHEMAS, TABLES
-from ..load import input_layout
+from ..readers import spark as reader
+from ..validation import Batch
 from . import Target, Workspace
 from .locks import run_lock
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql import SparkSession
 
 _LOG4J = """\
 rootLogger.level = fatal
@@ -129,14 +129,13 @@ def _remove_unused_folders(spark: SparkSession, warehouse: str) -> None:
     its partitions before moving them in place (readers skip hidden folders).
     Hadoop's FileSystem reaches the warehouse wherever it is (file:, hdfs:, s3a:).
     """
-    hadoop_fs = spark._jvm.org.apache.hadoop.fs  # type: ignore[union-attr]
-    filesystem = hadoop_fs.Path(warehouse).getFileSystem(spark._jsc.hadoopConfiguration())  # type: ignore[union-attr]
+    filesystem, hadoop_path = internals.hadoop_filesystem(spark, warehouse)
 
     def qualified(location: str) -> str:
-        return filesystem.makeQualified(hadoop_fs.Path(location)).toString()
+        return filesystem.makeQualified(hadoop_path(location)).toString()
 
     for database in SCHEMAS:
-        folder = hadoop_fs.Path(f"{warehouse.rstrip('/')}/{database}.db")
+        folder = hadoop_path(f"{warehouse.rstrip('/')}/{database}.db")
         if not spark.catalog.databaseExists(database) or not filesystem.exists(folder):
             continue
         used = {
@@ -150,7 +149,7 @@ def _remove_unused_folders(spark: SparkSession, warehouse: str) -> None:
             if child.isDirectory() and qualified(child.getPath().toString()) not in used:
                 filesystem.delete(child.getPath(), True)
         for location in used:
-            staging = filesystem.globStatus(hadoop_fs.Path(f"{location}/.spark-staging-*")) or []
+            staging = filesystem.globStatus(hadoop_path(f"{location}/.spark-staging-*")) or []
             for child in staging:
                 filesystem.delete(child.getPath(), True)
 
@@ -185,216 +184,6 @@ def _remote_metastore() -> bool:
     )
 
 
-def _spark_errors() -> tuple[type[Exception], ...]:
-    from py4j.protocol import Py4JJavaError
-    from pyspark.errors import PySparkException
-
-    return (PySparkException, Py4JJavaError)
-
-
-@contextlib.contextmanager
-def _reading(path: Path) -> Iterator[None]:
-    """Turn Spark's errors while reading `path` into one-line InputErrors."""
-    try:
-        yield
-    except _spark_errors() as error:
-        lines = [line for line in str(error).splitlines() if line.strip()]
-        cause = next((line for line in lines if "Exception:" in line), lines[0] if lines else "")
-        raise InputError(f"{path}: cannot be read ({cause.strip()[:200]})") from None
-
-
-def _spark_path(path: Path, compressed: bool, work: Path, name: str) -> str:
-    """A path Spark reads as `path`: a link whose name tells Spark whether to gunzip.
-
-    Spark decides compression by the file name and treats names with
-    glob characters or a leading `_` or `.` specially; the link avoids all that.
-    """
-    link = work / (f"{name}.json.gz" if compressed else f"{name}.json")
-    link.unlink(missing_ok=True)
-    link.symlink_to(path.resolve())
-    return str(link)
-
-
-def _array_splitter() -> Callable[[str], list[tuple[int, str | None, str | None]]]:
-    """A function from a JSON array's text to (position, raw, problem) of each element.
-
-    `raw` is each element's text as read. Text that is not one JSON array
-    gives one row, the problem. The function runs on the executors: defined
-    here, inside this one, cloudpickle ships the function itself, which needs
-    nothing but Python's standard library (not orgwh) where it runs.
-    """
-    import json
-    import re
-
-    blank = re.compile(r"[ \t\n\r]*")
-
-    def split(text: str) -> list[tuple[int, str | None, str | None]]:
-        at = blank.match(text).end() + 1  # after the `[` that made it an array
-
-        def refuse(constant: str) -> None:
-            raise json.JSONDecodeError(f"not JSON: {constant}", text, at)
-
-        decoder = json.JSONDecoder(parse_constant=refuse)
-        elements: list[tuple[int, str | None, str | None]] = []
-        try:
-            at = blank.match(text, at).end()
-            while text[at : at + 1] != "]" or elements:
-                _value, end = decoder.raw_decode(text, at)
-                elements.append((len(elements) + 1, text[at:end], None))
-                at = blank.match(text, end).end()
-                if text[at : at + 1] != ",":
-                    break
-                at = blank.match(text, at + 1).end()
-            if text[at : at + 1] != "]":
-                raise json.JSONDecodeError("expecting ',' or ']'", text, at)
-            if blank.match(text, at + 1).end() != len(text):
-                raise json.JSONDecodeError("text after the end of the array", text, at + 1)
-        except json.JSONDecodeError as error:
-            reason = error.msg[:1].lower() + error.msg[1:]
-            return [(0, None, f"malformed JSON at character {error.pos}: {reason}")]
-        return elements
-
-    return split
-
-
-def _array_records(spark: SparkSession, path: Path, source: str) -> DataFrame:
-    """(line_number, raw) of each element of a JSON array: its 1-based position, its text.
-
-    The file is one value, read whole (`wholetext`, up to 2 GB) and split on
-    an executor, so that `raw` is each element's text as read.
-    """
-    from pyspark.sql import functions as F
-
-    text = spark.read.text(source, wholetext=True)
-    with _reading(path):
-        if not text.select(F.min(F.is_valid_utf8("value"))).first()[0]:
-            raise InputError(f"{path}: not UTF-8 text")
-    split = _array_splitter()
-    elements = spark.createDataFrame(
-        text.rdd.flatMap(lambda row: split(row.value)),
-        "line_number bigint, raw string, problem string",
-    ).cache()
-    with _reading(path):
-        problem = elements.where("problem is not null").select("problem").first()
-    if problem is not None:
-        raise InputError(f"{path}: not a readable JSON file ({problem[0]})")
-    return elements.select("line_number", "raw")
-
-
-def _line_records(spark: SparkSession, path: Path, source: str) -> DataFrame:
-    """(line_number, raw) of each non-blank line of a newline-delimited file.
-
-    A line's number is its position in the file: each partition of the text
-    file is a contiguous run of lines, in file order, so the number is the
-    lines of earlier partitions plus the position within the partition.
-    """
-    from pyspark.sql import functions as F
-
-    lines = (
-        spark.read.text(source, lineSep="\n")
-        .select(
-            F.spark_partition_id().alias("part"),
-            F.monotonically_increasing_id().alias("id"),
-            # a line ending \r\n ends before the \r, as DuckDB reads it
-            F.regexp_replace("value", "\r\\z", "").alias("raw"),
-            F.is_valid_utf8("value").alias("is_utf8"),
-        )
-        .cache()
-    )
-    with _reading(path):
-        parts = lines.groupBy("part").agg(
-            F.count("*").alias("lines"),
-            F.min("id").alias("first_id"),
-            F.min("is_utf8").alias("is_utf8"),
-        )
-        summary = sorted(parts.collect())
-    if any(row.is_utf8 is False for row in summary):
-        raise InputError(f"{path}: not UTF-8 text")
-    offsets, before = [], 0
-    for row in summary:
-        offsets.append((row.part, before - row.first_id + 1))
-        before += row.lines
-    offset = spark.createDataFrame(offsets or [(0, 0)], "part int, offset bigint")
-    return (
-        lines.join(F.broadcast(offset), "part")
-        .where(~F.col("raw").rlike("^[ \t\r\n\f]*$"))
-        .select((F.col("id") + F.col("offset")).alias("line_number"), "raw")
-    )
-
-
-def _records(spark: SparkSession, path: Path, work: Path, name: str) -> DataFrame:
-    """Every record of `path` with its line number and raw text."""
-    layout = input_layout(path)
-    source = _spark_path(path, layout.compressed, work, name)
-    if layout.is_array:
-        return _array_records(spark, path, source)
-    return _line_records(spark, path, source)
-
-
-# A field of a record parsed into a VARIANT (`document`): schema_of_variant
-# says STRING for a string, VOID for JSON null, and null for a missing field.
-# Java's `$` also matches before a final line break; (?!(?s:.)) is the very end.
-_FIELD_KIND = """case when schema_of_variant(variant_get(document, '$.{name}')) = 'STRING'
-    then 'string' when schema_of_variant(variant_get(document, '$.{name}')) <> 'VOID'
-    then 'other' end"""
-_FIELD_TEXT = "variant_get(document, '$.{name}', 'string')"
-_FULL_MATCH = "({text} rlike '^(?:{pattern})(?!(?s:.))')"
-# Spark's JSON parsers read the first value of a text and ignore what follows
-# it. So each record is parsed once as the first element of an array: it is one
-# JSON value when the array holds it, then the 0 put after it, and nothing else.
-_PARSED = """
-    select
-        line_number,
-        raw,
-        document,
-        document is not null as is_json,
-        coalesce(schema_of_variant(document) like 'OBJECT%', false) as is_object
-    from (
-        select
-            line_number,
-            raw,
-            case when variant_get(wrapped, '$[1]', 'int') = 0
-                    and variant_get(wrapped, '$[2]') is null
-                then variant_get(wrapped, '$[0]') end as document
-        from (
-            select line_number, raw, try_parse_json(concat('[', raw, ',0]')) as wrapped
-            from {records}
-        )
-    )
-"""
-
-_EVENT_BATCH = f"""
-with fields as (
-    select *, {validation.field_columns(validation.EVENT_FIELDS, _FIELD_KIND, _FIELD_TEXT)}
-    from ({_PARSED.replace("{records}", "orgwh_event_records")})
-),
-instants as (
-    select *, {validation.utc_instant("received_at_text", _FULL_MATCH)} as received_at
-    from fields
-)
-select
-    line_number,
-    raw,
-    {validation.event_reason("received_at")} as reason,
-    cast(received_at as date) as date
-from instants
-"""
-
-_ORGANIZATION_BATCH = f"""
-select line_number, raw, {validation.organization_reason()} as reason, cast(null as date) as date
-from (
-    select *, {validation.field_columns(["organization_key"], _FIELD_KIND, _FIELD_TEXT)}
-    from ({_PARSED.replace("{records}", "orgwh_organization_records")})
-)
-"""
-
-
-def _judged(frame: DataFrame, path: Path) -> list[tuple[str | None, date | None, int]]:
-    """(reason, date, records) of a batch, in one Spark job."""
-    with _reading(path):
-        return [tuple(row) for row in frame.groupBy("reason", "date").count().collect()]
-
-
 class SparkWorkspace(Workspace):
     """A run in the process's Spark session; `work` holds links to the input files."""
 
@@ -404,25 +193,13 @@ class SparkWorkspace(Workspace):
         super().__init__(target)
         self.spark = spark
         self.work = work
-        self._events: DataFrame | None = None
-        self._organizations: DataFrame | None = None
-        self._staged_days: set[date] = set()
+        self._input: reader.SparkBatch | None = None
 
-    def read(self, events: Path, orgs: Path, selection: DaySelection) -> validation.Batch:
-        spark = self.spark
-        _records(spark, events, self.work, "events").createOrReplaceTempView("orgwh_event_records")
-        _records(spark, orgs, self.work, "organizations").createOrReplaceTempView(
-            "orgwh_organization_records"
-        )
-        self._events = spark.sql(_EVENT_BATCH).cache()
-        self._organizations = spark.sql(_ORGANIZATION_BATCH).cache()
-        judged_events = _judged(self._events, events)
-        self._staged_days = {day for reason, day, _n in judged_events if reason is None}
-        return validation.judge_batch(
-            events, judged_events, orgs, _judged(self._organizations, orgs), selection
-        )
+    def read(self, events: Path, orgs: Path, selection: DaySelection) -> Batch:
+        self._input = reader.read_inputs(self.spark, events, orgs, selection, self.work)
+        return self._input.batch
 
-    def stage(self, batch: validation.Batch, loaded_on: date) -> None:
+    def stage(self, batch: Batch, loaded_on: date) -> None:
         """Each staging table is replaced by one statement: Spark has no transactions over tables.
 
         A run that fails later leaves its days in staging.load_day, so the
@@ -431,10 +208,11 @@ class SparkWorkspace(Workspace):
         """
         from pyspark.sql import functions as F
 
-        assert self._events is not None and self._organizations is not None, "read() first"
+        assert self._input is not None, "read() first"
+        judged = self._input
         spark = self.spark
         if not spark.catalog.tableExists("staging.load_day"):
-            for statement in staging.create_statements(self.target):
+            for statement in staging.create_statements(self.target.dialect):
                 spark.sql(statement)
         # Days still pending: an earlier run failed, perhaps between two of
         # the partition moves of an insert overwrite, leaving user_snapshot
@@ -446,7 +224,7 @@ class SparkWorkspace(Workspace):
 
         # staging.event: dynamic partition overwrite replaces the days that have
         # records; a run day left without any loses its partition.
-        self._events.where(f"reason is null and date in ({days})").createOrReplaceTempView(
+        judged.events.where(f"reason is null and date in ({days})").createOrReplaceTempView(
             "orgwh_staged_events"
         )
         spark.sql(
@@ -457,7 +235,7 @@ class SparkWorkspace(Workspace):
             date.fromisoformat(row[0].removeprefix("date="))
             for row in spark.sql("show partitions staging.event").collect()
         }
-        emptied = sorted((existing & set(batch.days)) - self._staged_days)
+        emptied = sorted((existing & set(batch.days)) - judged.staged_days)
         if emptied:
             partitions = ", ".join(f"partition (date = date'{day}')" for day in emptied)
             spark.sql(f"alter table staging.event drop if exists {partitions}")
@@ -465,7 +243,7 @@ class SparkWorkspace(Workspace):
         # staging.organization: one file, in the order of the input file, so that
         # record_position() (the row's place in that file) means "file order".
         (
-            self._organizations.where("reason is null")
+            judged.organizations.where("reason is null")
             .repartition(1)
             .sortWithinPartitions("line_number")
             .select(F.lit(loaded_on).alias("date"), F.col("raw").alias("json_content"))
@@ -474,16 +252,17 @@ class SparkWorkspace(Workspace):
 
         # staging.rejected: without DELETE, the kept rows and the new ones go to a
         # scratch table first (Spark cannot overwrite a table it is reading).
-        self._events.createOrReplaceTempView("orgwh_event_batch")
-        self._organizations.createOrReplaceTempView("orgwh_organization_batch")
-        events_file = self.target.quote(staging.source_file(batch.events.path))
-        orgs_file = self.target.quote(staging.source_file(batch.organizations.path))
+        judged.events.createOrReplaceTempView("orgwh_event_batch")
+        judged.organizations.createOrReplaceTempView("orgwh_organization_batch")
+        dialect = self.target.dialect
+        events_file = dialect.quote(staging.source_file(batch.events.path))
+        orgs_file = dialect.quote(staging.source_file(batch.organizations.path))
         spark.sql("drop table if exists staging.rejected__next")
         spark.sql(
             f"""
             create table staging.rejected__next using parquet as
             select * from staging.rejected
-            where not ({staging.replaced_rejections(self.target, batch)})
+            where not ({staging.replaced_rejections(dialect, batch)})
             union all
             select date, {events_file}, line_number, reason, raw from orgwh_event_batch
             where reason is not null and (date is null or date in ({days}))
@@ -507,17 +286,57 @@ class SparkWorkspace(Workspace):
 
     def finish(self, run_log_row: Mapping[str, Any]) -> None:
         super().finish(run_log_row)
-        self._events.unpersist()
-        self._organizations.unpersist()
+        self._input.release()
+
+
+class RefusedStatement(Exception):
+    """A statement that the Spark read path does not run: not one query."""
+
+
+ONLY_QUERIES = (
+    "the Spark read path only runs queries (SELECT, VALUES, DESCRIBE or SHOW), "
+    "one statement at a time"
+)
+
+
+def refuse_unless_query(sql: str) -> None:
+    """Raise RefusedStatement unless `sql` is one statement that only reads.
+
+    Spark has no read-only session, so the read path judges the statement
+    before Spark sees it, parsed with sqlglot's Spark dialect. It runs one
+    statement (a final `;` allowed): a query (SELECT, WITH, UNION, INTERSECT,
+    EXCEPT, VALUES) with no INSERT, CREATE or other writing statement
+    anywhere inside, a DESCRIBE, or a SHOW. Everything else is refused,
+    including what sqlglot cannot parse.
+    """
+    import sqlglot
+    from sqlglot import exp
+
+    # sqlglot warns on stderr of each statement it keeps as an opaque command (SHOW)
+    logging.getLogger("sqlglot").setLevel(logging.ERROR)
+    try:
+        statements = [parsed for parsed in sqlglot.parse(sql, read="spark") if parsed is not None]
+    except sqlglot.errors.SqlglotError as error:
+        reason = str(error).strip().splitlines()[0]
+        raise RefusedStatement(f"{ONLY_QUERIES}; this does not parse as one ({reason})") from None
+    if len(statements) == 1:
+        (statement,) = statements
+        reads = isinstance(statement, exp.Query | exp.Values | exp.Describe) or (
+            isinstance(statement, exp.Command) and statement.this.upper() == "SHOW"
+        )
+        if reads and not statement.find(exp.DML, exp.DDL):
+            return
+    raise RefusedStatement(ONLY_QUERIES)
 
 
 class Connection:
     """The process's Spark session behind what orgwh reads a warehouse with (DB-API style).
 
-    `execute(sql, parameters)` runs one statement (`?` or `:name`
-    placeholders) and fetches its rows; `.description` and `.fetchall()`
-    then give them. Spark has no read-only session: a statement that
-    writes, writes. Closing it leaves the session running for the process.
+    `execute(sql, parameters)` runs one query (`?` or `:name` placeholders)
+    and fetches its rows; `.description` and `.fetchall()` then give them.
+    Spark has no read-only session: any other statement is refused before
+    Spark runs it (refuse_unless_query). Closing it leaves the session
+    running for the process.
     """
 
     def __init__(self, spark: SparkSession) -> None:
@@ -532,7 +351,8 @@ class Connection:
         """Nothing to close: the session serves the process until it ends."""
 
     def execute(self, sql: str, parameters=None) -> Connection:
-        """Run `sql` and fetch its rows."""
+        """Run `sql` and fetch its rows; RefusedStatement unless it is one query."""
+        refuse_unless_query(sql)
         if parameters is not None:  # pyspark takes a list or a dict
             parameters = dict(parameters) if isinstance(parameters, Mapping) else list(parameters)
         frame = self.session.sql(sql, args=parameters)
@@ -548,7 +368,12 @@ class SparkTarget(Target):
     """A warehouse of parquet tables named by a metastore, built by Spark."""
 
     name = "spark"
-    type_names = {"text": "string", "json": "string"}
+    dialect = Dialect(
+        type_names={"text": "string", "json": "string"},
+        backslash_escapes=True,
+        file_format="parquet",
+        deletes_rows=False,
+    )
 
     @property
     def directory(self) -> Path:
@@ -596,7 +421,7 @@ class SparkTarget(Target):
 
     @property
     def query_errors(self) -> tuple[type[Exception], ...]:
-        return _spark_errors()
+        return (*reader.spark_errors(), RefusedStatement)
 
     def documentation_environment(self, scratch: Path) -> dict[str, str]:
         self.connect()  # NoWarehouse, or the session dbt's docs then use
@@ -609,16 +434,3 @@ class SparkTarget(Target):
             for table in (*TABLES, "staging.run_log")
             if connection.session.catalog.tableExists(table)
         }
-
-    def quote(self, text: str) -> str:
-        """Spark string literals treat a backslash as an escape, too."""
-        return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-    def create_table(
-        self, table: str, columns: Mapping[str, str], partitioned_by: str | None = None
-    ) -> str:
-        partitioning = f" partitioned by ({partitioned_by})" if partitioned_by else ""
-        return f"{super().create_table(table, columns)} using parquet{partitioning}"
-
-    def empty_table(self, table: str) -> str:
-        return f"truncate table {table}"

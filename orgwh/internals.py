@@ -1,14 +1,18 @@
-"""The private names of dbt's adapters that orgwh relies on, all in this module.
+"""The private names of dbt, its adapters and pyspark that orgwh relies on, all in this module.
 
-A DuckDB or Postgres run is one transaction on one connection that orgwh
-opens, stages on, and alone commits or rolls back; dbt must build inside it.
-dbt's adapters have no public way to be handed a connection, so for the
-duration of a build orgwh swaps the adapter's connection manager for one
-that gives dbt the run's connection and turns dbt's own transactions into
-something that cannot end the run's.
+dbt: a DuckDB or Postgres run is one transaction on one connection that
+orgwh opens, stages on, and alone commits or rolls back; dbt must build
+inside it. dbt's adapters have no public way to be handed a connection, so
+for the duration of a build orgwh swaps the adapter's connection manager
+for one that gives dbt the run's connection and turns dbt's own
+transactions into something that cannot end the run's.
+
+pyspark: a Spark run removes the folders that no table uses with Hadoop's
+FileSystem, which pyspark reaches only through a session's private py4j
+gateway to the JVM.
 
 Every private name used here is listed in PRIVATE_NAMES with the version it
-was checked against; tests/test_dbt_internals.py fails with a clear message
+was checked against; tests/test_internals.py fails with a clear message
 when an installed version no longer has one of them.
 """
 
@@ -16,16 +20,42 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-# (module, attribute path, the package version it was checked against)
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+
+class PrivateName(NamedTuple):
+    """A private name orgwh uses: `path`, dotted from `module`, as `checked_against` has it."""
+
+    module: str
+    path: str
+    checked_against: str
+    # An attribute that the class's own methods set on each instance (in its
+    # __init__), so that the class itself does not have it.
+    on_instances: bool = False
+
+
 PRIVATE_NAMES = (
-    ("dbt.adapters.duckdb.impl", "DuckDBAdapter.ConnectionManager", "dbt-duckdb 1.11"),
-    ("dbt.adapters.duckdb.connections", "DuckDBConnectionManager._ENV", "dbt-duckdb 1.11"),
-    ("dbt.adapters.duckdb.environments.local", "DuckDBConnectionWrapper", "dbt-duckdb 1.11"),
-    ("dbt.adapters.postgres.impl", "PostgresAdapter.ConnectionManager", "dbt-postgres 1.11"),
-    ("dbt.adapters.base.connections", "BaseConnectionManager._rollback_handle", "dbt-core 1.11"),
-    ("dbt.adapters.base.connections", "BaseConnectionManager._close_handle", "dbt-core 1.11"),
+    PrivateName("dbt.adapters.duckdb.impl", "DuckDBAdapter.ConnectionManager", "dbt-duckdb 1.11"),
+    PrivateName(
+        "dbt.adapters.duckdb.connections", "DuckDBConnectionManager._ENV", "dbt-duckdb 1.11"
+    ),
+    PrivateName(
+        "dbt.adapters.duckdb.environments.local", "DuckDBConnectionWrapper", "dbt-duckdb 1.11"
+    ),
+    PrivateName(
+        "dbt.adapters.postgres.impl", "PostgresAdapter.ConnectionManager", "dbt-postgres 1.11"
+    ),
+    PrivateName(
+        "dbt.adapters.base.connections", "BaseConnectionManager._rollback_handle", "dbt-core 1.11"
+    ),
+    PrivateName(
+        "dbt.adapters.base.connections", "BaseConnectionManager._close_handle", "dbt-core 1.11"
+    ),
+    PrivateName("pyspark.sql.session", "SparkSession._jvm", "pyspark 4.3", on_instances=True),
+    PrivateName("pyspark.sql.session", "SparkSession._jsc", "pyspark 4.3", on_instances=True),
 )
 
 
@@ -136,3 +166,14 @@ def release_duckdb() -> None:
     if DuckDBConnectionManager._ENV is not None:
         DuckDBConnectionManager._ENV.close()
     DuckDBConnectionManager.close_all_connections()
+
+
+def hadoop_filesystem(spark: SparkSession, location: str) -> tuple[Any, Any]:
+    """Hadoop's FileSystem for `location` and Hadoop's `Path` class, in the session's JVM.
+
+    pyspark has no public handle on them, only the session's py4j view of
+    the JVM (`_jvm`) and its JavaSparkContext (`_jsc`).
+    """
+    hadoop_fs = spark._jvm.org.apache.hadoop.fs  # type: ignore[union-attr]
+    configuration = spark._jsc.hadoopConfiguration()  # type: ignore[union-attr]
+    return hadoop_fs.Path(location).getFileSystem(configuration), hadoop_fs.Path

@@ -1,4 +1,4 @@
-"""Read the two JSON exports with DuckDB and judge every record (validation.py's rules).
+"""DuckDB's reader: read the two JSON exports and judge every record (validation.py's rules).
 
 The DuckDB and Postgres targets both read their input this way. The files are
 read once, into temporary tables of a DuckDB connection: `event_batch` (every
@@ -15,14 +15,13 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from .config import DaySelection, Settings
-from .errors import InputError, OutOfMemory
-from .validation import (
+from ..config import DaySelection, Settings
+from ..errors import InputError, OutOfMemory
+from ..validation import (
     EVENT_FIELDS,
     Batch,
     event_reason,
@@ -31,12 +30,7 @@ from .validation import (
     organization_reason,
     utc_instant,
 )
-
-# Large enough for any sensible record, and the most a record may hold on
-# Spark (its VARIANT's limit). DuckDB's readers refuse larger ones, which
-# then fails the file as a whole rather than a record silently. Their
-# buffers hold two records' worth, and must fit in ORGWH_MEMORY_LIMIT.
-MAX_RECORD_BYTES = 16 * 1024 * 1024
+from .files import BLANK, MAX_RECORD_BYTES, input_layout, not_json_file, not_utf8
 
 # What each staging table receives from a batch; `$events_file` and
 # `$orgs_file` name the files in staging.rejected, `$loaded_on` is the
@@ -137,54 +131,6 @@ def duckdb_config(settings: Settings) -> dict[str, str]:
     }
 
 
-def _is_gzip(path: Path) -> bool:
-    with path.open("rb") as file:
-        return file.read(2) == b"\x1f\x8b"
-
-
-def _first_character(path: Path, compressed: bool) -> str:
-    """The first non-blank character of a file, or '' when it has none."""
-    opener = gzip.open if compressed else open
-    try:
-        with opener(path, "rb") as file:
-            while chunk := file.read(64 * 1024):
-                stripped = chunk.lstrip()
-                if stripped:
-                    return chr(stripped[0])
-    except (OSError, EOFError) as error:
-        raise InputError(f"{path}: cannot be read ({error})") from None
-    return ""
-
-
-def _check_readable(path: Path) -> None:
-    if not path.exists():
-        raise InputError(f"{path}: no such file")
-    if not path.is_file():
-        raise InputError(f"{path}: not a file")
-    try:
-        path.open("rb").close()
-    except OSError as error:
-        raise InputError(f"{path}: cannot be read ({error.strerror})") from None
-
-
-@dataclass(frozen=True)
-class InputLayout:
-    """How an input file is laid out (SPEC 1), as every reader needs to know it."""
-
-    compressed: bool
-    is_array: bool
-
-
-def input_layout(path: Path) -> InputLayout:
-    """Check that `path` is a readable file; tell gzip, and JSON array from NDJSON.
-
-    Raises InputError naming the file when it is missing or unreadable.
-    """
-    _check_readable(path)
-    compressed = _is_gzip(path)
-    return InputLayout(compressed, _first_character(path, compressed) == "[")
-
-
 def _array_elements(path: Path, compression: str) -> str:
     """(line_number, raw) of each element of a JSON array, its text as read."""
     quoted = str(path).replace("'", "''")
@@ -236,7 +182,7 @@ def _store(con: duckdb.DuckDBPyConnection, source: str, into: str) -> None:
         f"""
         create or replace temp table {into} as
         select line_number, cast(raw as varchar) as raw from ({source})
-        where raw is not null and not regexp_full_match(raw, '\\s*')
+        where raw is not null and not regexp_full_match(raw, '{BLANK}')
         """
     )
 
@@ -265,7 +211,7 @@ def _read_records(
     except duckdb.OutOfMemoryException as error:
         raise OutOfMemory.during(f"reading {path}", str(error)) from None
     except duckdb.Error as error:
-        raise InputError(f"{path}: {_describe(error)}") from None
+        raise _refusal(path, error) from None
 
 
 @contextlib.contextmanager
@@ -281,14 +227,14 @@ def _uncompressed(path: Path, compressed: bool, scratch: Path | None) -> Iterato
         yield Path(copy.name)
 
 
-def _describe(error: duckdb.Error) -> str:
-    """DuckDB's complaint about a file, in a few words and without the path."""
+def _refusal(path: Path, error: duckdb.Error) -> InputError:
+    """DuckDB's complaint about a file, in a few words."""
     message = str(error)
     if "unicode" in message.lower() or "utf-8" in message.lower():
-        return "not UTF-8 text"
+        return not_utf8(path)
     first_line = re.sub(r' in file "[^"]*",?', "", message.splitlines()[0])
     detail = first_line.split(": ", 1)[-1].rstrip(". ")
-    return f"not a readable JSON file ({detail[0].lower()}{detail[1:]})"
+    return not_json_file(path, f"{detail[0].lower()}{detail[1:]}")
 
 
 def _judged(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple]:
