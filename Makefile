@@ -27,10 +27,10 @@ test: $(VENV)/.dev  ## lint, then the whole test suite (DuckDB, a real Postgres,
 	$(VENV)/bin/ruff format --check .
 	$(PYTEST)
 
-test-fast: $(VENV)/.dev  ## the inner loop: lint, then every test but the Postgres and Spark ones, property tests with 2 examples
+test-fast: $(VENV)/.dev  ## the inner loop: lint, then the tests not marked postgres, spark or slow; properties at 2 examples
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(PYTEST) -m "not spark and not postgres" --hypothesis-profile=quick
+	$(PYTEST) -m "not spark and not postgres and not slow" --hypothesis-profile=quick
 
 docs: $(VENV)/.dev  ## build the documentation site from docs/ into ./site (strict: a broken link fails)
 	$(VENV)/bin/mkdocs build --strict

@@ -12,7 +12,7 @@ FileSystem, which pyspark reaches only through a session's private py4j
 gateway to the JVM.
 
 Every private name used here is listed in PRIVATE_NAMES with the version it
-was checked against; tests/test_internals.py fails with a clear message
+was checked against; tests/unit/test_internals.py fails with a clear message
 when an installed version no longer has one of them.
 """
 

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import event, sample_records, write_records
 from reference import expected_tables
 from streams import ORGANIZATION_RECORDS
@@ -46,6 +47,7 @@ def test_every_kind_of_run_leaves_a_compact_file_a_duckdb_1_client_opens(duckdb_
     assert read_with_the_cli(duckdb_warehouse.path, schemas) == "0\n"
 
 
+@pytest.mark.slow
 def test_a_build_larger_than_the_memory_limit_spills_and_completes(duckdb_warehouse, tmp_path):
     """The reader and dbt share one DuckDB instance: what the reader spilled stays usable."""
     events = [

@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import nbformat
+import pytest
 from nbclient import NotebookClient
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "quickstart.ipynb"
 
 
+@pytest.mark.slow
 def test_the_quickstart_notebook_runs(tmp_path: Path, cache_dir: Path, monkeypatch):
     monkeypatch.setenv("ORGWH_CACHE_DIR", str(cache_dir))  # the kernel inherits it
     monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
