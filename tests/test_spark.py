@@ -83,30 +83,6 @@ def partition_files(spark_warehouse, table: str, partition: str) -> dict[str, tu
     }
 
 
-def test_loading_the_last_day_leaves_the_files_of_the_first_day_untouched(
-    spark_warehouse, tmp_path
-):
-    stream = [
-        *three_days_of_two_users(),
-        user_event("User Deleted", "2020-12-07 10:00:00", "Globex", user="u2"),
-    ]
-    events = write_records(tmp_path / "events.json", stream)
-    orgs = write_records(tmp_path / "orgs.json", ORGANIZATION_RECORDS)
-    settings = spark_warehouse.settings(events, orgs)
-    run(settings, DaySelection(date(2020, 12, 5), date(2020, 12, 6)))
-    first_day = {
-        "historical.user_event": "event_date=2020-12-05",
-        "dimensional.fac_user": "date_calendar=2020-12-05",
-    }
-    before = {table: partition_files(spark_warehouse, table, p) for table, p in first_day.items()}
-    assert all(before.values())
-
-    run(settings, DaySelection(date(2020, 12, 7), date(2020, 12, 7)))
-    after = {table: partition_files(spark_warehouse, table, p) for table, p in first_day.items()}
-    assert after == before
-    assert spark_warehouse.tables() == expected_tables(stream, ORGANIZATION_RECORDS)
-
-
 def files_read(spark_warehouse, table: str) -> dict[str, tuple[int, bytes]]:
     """Each file a table reads (`_metadata.file_path`): its size and content hash."""
     query = f"select distinct _metadata.file_path from {table}"
@@ -119,12 +95,11 @@ def files_read(spark_warehouse, table: str) -> dict[str, tuple[int, bytes]]:
     }
 
 
-def test_loading_the_last_day_reads_mostly_the_user_snapshot_files_read_before(
-    spark_warehouse, tmp_path
-):
+def test_loading_the_last_day_rewrites_only_what_that_day_can_change(spark_warehouse, tmp_path):
     # u1 changes plan every day (a version ends on each), u2 once; the last
     # day changes u2 and creates u3: it rewrites the current versions and
-    # those ending on it, not the versions that ended before it.
+    # those ending on it, not the versions that ended before it, and no
+    # partition of an earlier day of user_event or fac_user.
     stream = [
         user_event("User Created", "2020-12-01 09:00:00", "Acme", user="u1"),
         user_event("User Created", "2020-12-01 10:00:00", "Globex", user="u2"),
@@ -141,14 +116,24 @@ def test_loading_the_last_day_reads_mostly_the_user_snapshot_files_read_before(
     orgs = write_records(tmp_path / "orgs.json", ORGANIZATION_RECORDS)
     settings = spark_warehouse.settings(events, orgs)
     run(settings, DaySelection(date(2020, 12, 1), date(2020, 12, 6)))
-    before = files_read(spark_warehouse, "snapshots.user_snapshot")
+    first_day = {
+        "historical.user_event": "event_date=2020-12-01",
+        "dimensional.fac_user": "date_calendar=2020-12-01",
+    }
+    before = {table: partition_files(spark_warehouse, table, p) for table, p in first_day.items()}
+    assert all(before.values())
+    snapshot_before = files_read(spark_warehouse, "snapshots.user_snapshot")
 
     run(settings, DaySelection(date(2020, 12, 7), date(2020, 12, 7)))
-    after = files_read(spark_warehouse, "snapshots.user_snapshot")
+    after = {table: partition_files(spark_warehouse, table, p) for table, p in first_day.items()}
+    assert after == before
+    snapshot_after = files_read(spark_warehouse, "snapshots.user_snapshot")
     reused = sum(
-        size for path, (size, digest) in after.items() if before.get(path) == (size, digest)
+        size
+        for path, (size, digest) in snapshot_after.items()
+        if snapshot_before.get(path) == (size, digest)
     )
-    assert reused >= sum(size for size, _digest in after.values()) / 2
+    assert reused >= sum(size for size, _digest in snapshot_after.values()) / 2
     assert spark_warehouse.tables() == expected_tables(stream, ORGANIZATION_RECORDS)
 
 
@@ -218,8 +203,23 @@ def test_after_a_failed_run_the_next_repairs_a_partly_written_user_snapshot(
     assert spark_warehouse.tables() == expected_tables(stream, ORGANIZATION_RECORDS)
 
 
-# In a process of its own (one process holds one Spark session and metastore):
-# read every table after the crash, the pending days, run again, read again.
+# Each in a process of its own (a process holds one Spark session and
+# metastore, and the test's own holds the session's warehouse).
+_BUILD_THEN_LOAD_THE_LAST_DAY = """
+import sys
+from datetime import date
+from pathlib import Path
+from conftest import SparkWarehouse
+from orgwh.config import DaySelection
+from orgwh.pipeline import run
+
+directory, cache_dir, master, events, orgs = sys.argv[1:]
+settings = SparkWarehouse(Path(directory), Path(cache_dir), master).settings(Path(events), Path(orgs))
+run(settings, DaySelection(date(2020, 12, 5), date(2020, 12, 6)))
+print("built", flush=True)
+run(settings, DaySelection(date(2020, 12, 7), date(2020, 12, 7)))
+"""
+# Read every table after the crash, the pending days, run again, read again.
 _AFTER_THE_CRASH = """
 import pickle, sys
 from pathlib import Path
@@ -242,29 +242,22 @@ def test_a_run_killed_while_it_writes_user_snapshot_leaves_the_old_table_and_its
     events = write_records(tmp_path / "events.json", stream)
     orgs = write_records(tmp_path / "orgs.json", ORGANIZATION_RECORDS)
     directory = tmp_path / "spark"
-    tables_folder = SparkWarehouse.tables_folder_of(directory)
-    environment = {
-        **os.environ,
-        "ORGWH_SPARK_DIR": str(directory),
-        "ORGWH_SPARK_WAREHOUSE": tables_folder.as_uri(),
-        "ORGWH_SPARK_MASTER": spark_cluster,
-        "ORGWH_CACHE_DIR": str(cache_dir),
-        "ORGWH_EVENTS": str(events),
-        "ORGWH_ORGS": str(orgs),
-    }
-    orgwh = [sys.executable, "-c", "from orgwh.cli import entry_point; entry_point()", "run", "-q"]
-    first = [*orgwh, "--target", "spark", "--start", "2020-12-05", "--end", "2020-12-06"]
-    subprocess.run(first, env=environment, check=True)
+    arguments = [str(directory), str(cache_dir), spark_cluster, str(events), str(orgs)]
+    here = Path(__file__).parent
 
-    # Kill the run of the last day (its Spark driver too) while dbt writes
-    # user_snapshot's partitions (after user_event's partitions of the day
-    # were replaced): Spark's insert overwrite writes them in a hidden folder
-    # of the table's, then moves each in place.
+    # Build two days, then kill the run of the last day (its Spark driver
+    # too) while dbt writes user_snapshot's partitions (after user_event's
+    # partitions of the day were replaced): Spark's insert overwrite writes
+    # them in a hidden folder of the table's, then moves each in place.
     victim = subprocess.Popen(
-        [*orgwh, "--target", "spark", "--date", "2020-12-07"],
-        env=environment,
+        [sys.executable, "-c", _BUILD_THEN_LOAD_THE_LAST_DAY, *arguments],
+        cwd=here,
+        stdout=subprocess.PIPE,
+        text=True,
         start_new_session=True,
     )
+    assert victim.stdout.readline().strip() == "built"
+    tables_folder = SparkWarehouse.tables_folder_of(directory)
     partitioned = tables_folder / "snapshots.db" / "user_snapshot__by_valid_to_date"
     while not (half_written := list(partitioned.glob(".spark-staging-*"))):
         assert victim.poll() is None, "the run ended before dbt wrote user_snapshot"
@@ -273,9 +266,8 @@ def test_a_run_killed_while_it_writes_user_snapshot_leaves_the_old_table_and_its
     victim.wait()
 
     out = tmp_path / "after.pickle"
-    after_the_crash = [sys.executable, "-c", _AFTER_THE_CRASH, str(directory), str(cache_dir)]
-    after_the_crash += [spark_cluster, str(events), str(orgs), str(out)]
-    subprocess.run(after_the_crash, env=environment, cwd=Path(__file__).parent, check=True)
+    after_the_crash = [sys.executable, "-c", _AFTER_THE_CRASH, *arguments, str(out)]
+    subprocess.run(after_the_crash, cwd=here, check=True)
     tables_after_the_crash, pending, tables = pickle.loads(out.read_bytes())
     before = expected_tables(stream[:2], ORGANIZATION_RECORDS)
     assert sorted(tables_after_the_crash) == sorted(MODELLED_TABLES)
