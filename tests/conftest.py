@@ -313,10 +313,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         for fixture, marker in _MARKERS.items():
             if fixture in getattr(item, "fixturenames", ()):
                 item.add_marker(marker)
-        # One pytest-xdist worker runs every Spark test (`--dist loadgroup`): a
-        # process holds one Spark session, and one cluster is all 2 cores can feed.
-        if item.get_closest_marker("spark"):
-            item.add_marker(pytest.mark.xdist_group("spark"))
 
 
 __all__ = ["EVENT_TYPES", "GOOD_EVENT", "event", "read_tables", "sample_records", "write_records"]
@@ -393,12 +389,14 @@ def spark_cluster(tmp_path_factory) -> str:
     # A standalone application takes every free core unless capped: capped at
     # 2 of the worker's 4, the session's own and one more process (a run
     # started by a test) get executors at the same time.
-    with (
-        standalone_cluster(tmp_path_factory.mktemp("spark-cluster"), cores=4) as url,
-        pytest.MonkeyPatch.context() as monkeypatch,
-    ):
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        # Every JVM of the tests (master, worker, executors, drivers) lives for
+        # seconds to minutes on tiny inputs: compiling with C1 alone starts
+        # them faster than the C2 compiler pays back.
+        monkeypatch.setenv("JAVA_TOOL_OPTIONS", "-XX:TieredStopAtLevel=1")
         monkeypatch.setenv("PYSPARK_SUBMIT_ARGS", "--conf spark.cores.max=2 pyspark-shell")
-        yield url
+        with standalone_cluster(tmp_path_factory.mktemp("spark-cluster"), cores=4) as url:
+            yield url
 
 
 @pytest.fixture(scope="session")
