@@ -54,6 +54,7 @@ def test_a_file_duckdb_cannot_read_is_named(orgwh, tmp_path, name, content, mess
     assert (result.exit_code, result.stderr) == (2, f"Error: {events}: {message}\n")
 
 
+@pytest.mark.slow
 def test_a_write_ahead_log_left_by_a_killed_program_keeps_its_writes(orgwh, duckdb_warehouse):
     assert orgwh("run", "--quiet").exit_code == 0
     script = textwrap.dedent(f"""
