@@ -55,18 +55,26 @@ def a_full_load_equals_the_reference_model(warehouse, tmp_path, stream, layout):
     assert tables == expected_tables(stream, ORGANIZATION_RECORDS)
 
 
-def days_in_any_order_and_reruns_equal_the_reference_model(warehouse, tmp_path, stream, data):
+def days_in_any_order_and_reruns_equal_the_reference_model(
+    warehouse, tmp_path, stream, data, reruns: int = 2
+):
+    """Every day of `stream` loaded alone, in any order, and at most `reruns` days again."""
     days = sorted({utc_day(record) for record in stream})
     order = data.draw(
-        st.permutations(days + data.draw(st.lists(st.sampled_from(days), max_size=2)))
+        st.permutations(days + data.draw(st.lists(st.sampled_from(days), max_size=reruns)))
     )
     tables = build(warehouse, tmp_path, [(stream, day) for day in order])
     assert tables == expected_tables(stream, ORGANIZATION_RECORDS)
 
 
-def a_redelivered_day_replaces_what_that_day_held(warehouse, tmp_path, first, second, data):
+def a_redelivered_day_replaces_what_that_day_held(
+    warehouse, tmp_path, first, second, data, redeliveries: int = 2
+):
+    """`first` loaded whole, then 1 to `redeliveries` of its days delivered again from `second`."""
     days = sorted({utc_day(record) for record in first + second})
-    redelivered = data.draw(st.lists(st.sampled_from(days), min_size=1, max_size=2, unique=True))
+    redelivered = data.draw(
+        st.lists(st.sampled_from(days), min_size=1, max_size=redeliveries, unique=True)
+    )
     loads = [(first, None)] + [(second, day) for day in redelivered]
     tables = build(warehouse, tmp_path, loads)
     assert tables == expected_tables(staged_records(loads), ORGANIZATION_RECORDS)
