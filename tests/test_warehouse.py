@@ -80,19 +80,19 @@ def a_redelivered_day_replaces_what_that_day_held(
     assert tables == expected_tables(staged_records(loads), ORGANIZATION_RECORDS)
 
 
-@builds(examples=8)
+@builds(examples=6)
 @given(stream=event_streams(), layout=st.sampled_from(["array", "ndjson"]))
 def test_a_full_load_equals_the_reference_model(warehouse, tmp_path, stream, layout):
     a_full_load_equals_the_reference_model(warehouse, tmp_path, stream, layout)
 
 
-@builds(examples=4)
+@builds(examples=3)
 @given(stream=event_streams(), data=st.data())
 def test_days_in_any_order_and_reruns_equal_the_reference_model(warehouse, tmp_path, stream, data):
     days_in_any_order_and_reruns_equal_the_reference_model(warehouse, tmp_path, stream, data)
 
 
-@builds(examples=4)
+@builds(examples=3)
 @given(first=event_streams(), second=event_streams(), data=st.data())
 def test_a_redelivered_day_replaces_what_that_day_held(warehouse, tmp_path, first, second, data):
     a_redelivered_day_replaces_what_that_day_held(warehouse, tmp_path, first, second, data)
