@@ -19,16 +19,16 @@ $(VENV)/.dev: $(VENV)/.runtime
 run: $(VENV)/.runtime  ## build the warehouse from the bundled sample (DuckDB) into ./orgwh.duckdb
 	$(VENV)/bin/orgwh run
 
-# One pytest worker per core, except for the Spark tests, which run on their
-# own after the others: a Spark cluster keeps every core busy, and sharing
-# them made the whole suite slower than running it in turn.
+# One pytest worker per core. `make test` adds one for the Spark tests, which
+# run as one group in it (`--dist loadgroup`, tests/conftest.py's SPARK):
+# the Spark JVMs keep about one core busy, and the other workers fill the rest.
 PYTEST := $(VENV)/bin/pytest -n auto
+WORKERS := $(shell echo $$(( $$(nproc) + 1 )))
 
 test: $(VENV)/.dev  ## lint, then the whole test suite (DuckDB, a real Postgres, a Spark cluster)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(PYTEST) -m "not spark"
-	$(VENV)/bin/pytest -m spark
+	$(VENV)/bin/pytest -n $(WORKERS) --dist loadgroup
 
 test-fast: $(VENV)/.dev  ## the inner loop: lint, then the tests not marked postgres, spark or slow; properties at 2 examples
 	$(VENV)/bin/ruff check .

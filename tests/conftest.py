@@ -27,6 +27,10 @@ from orgwh.targets.duckdb import DuckDBTarget
 # `make test-fast` runs each property test with two examples (--hypothesis-profile=quick).
 settings.register_profile("quick", max_examples=2)
 
+# A Spark test's marks: with `--dist loadgroup`, pytest-xdist runs the whole
+# group in one worker, which holds the session's cluster and Spark session.
+SPARK = [pytest.mark.spark, pytest.mark.xdist_group("spark")]
+
 MODELLED_TABLES = (
     "historical.user_event",
     "snapshots.user_snapshot",
@@ -296,7 +300,7 @@ def warehouse(request):
     params=[
         "duckdb",
         pytest.param("postgres", marks=pytest.mark.postgres),
-        pytest.param("spark", marks=pytest.mark.spark),
+        pytest.param("spark", marks=SPARK),
     ]
 )
 def any_warehouse(request):
@@ -313,9 +317,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         for fixture, marker in _MARKERS.items():
             if fixture in getattr(item, "fixturenames", ()):
                 item.add_marker(marker)
+    # The Spark tests first: `--dist loadgroup` hands out the largest group
+    # first, then the other tests in this order, so that the Spark group and
+    # the crash test (test_spark_crash.py) both start at once, beside the rest.
+    items.sort(key=lambda item: item.get_closest_marker("spark") is None)
 
 
-__all__ = ["EVENT_TYPES", "GOOD_EVENT", "event", "read_tables", "sample_records", "write_records"]
+__all__ = [
+    "EVENT_TYPES",
+    "GOOD_EVENT",
+    "SPARK",
+    "event",
+    "read_tables",
+    "sample_records",
+    "write_records",
+]
 
 
 class SparkWarehouse:
