@@ -19,9 +19,9 @@ $(VENV)/.dev: $(VENV)/.runtime
 run: $(VENV)/.runtime  ## build the warehouse from the bundled sample (DuckDB) into ./orgwh.duckdb
 	$(VENV)/bin/orgwh run
 
-# One pytest worker per core. `make test` adds one for the Spark tests, which
-# run as one group in it (`--dist loadgroup`, tests/conftest.py's SPARK):
-# the Spark JVMs keep about one core busy, and the other workers fill the rest.
+# One pytest worker per core. `make test` adds one: with `--dist loadgroup`
+# the Spark session's tests run as one group in one worker and the crash
+# test in another (tests/conftest.py's SPARK), beside the other tests.
 PYTEST := $(VENV)/bin/pytest -n auto
 WORKERS := $(shell echo $$(( $$(nproc) + 1 )))
 

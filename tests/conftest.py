@@ -409,9 +409,8 @@ def spark_cluster(tmp_path_factory) -> str:
         # Every JVM of the tests (master, worker, executors, drivers) lives for
         # seconds to minutes on tiny inputs: compiling with C1 alone starts
         # them faster than the C2 compiler pays back. C1 alone gets a small
-        # code cache, which Spark's generated classes fill: the JVM then spent
-        # a fifth of the driver's CPU time sweeping it (per-thread CPU times
-        # of a driver over three runs).
+        # code cache, which Spark's generated classes fill, and a full cache
+        # keeps the JVM sweeping it instead of running the tests.
         monkeypatch.setenv(
             "JAVA_TOOL_OPTIONS",
             "-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=512m -XX:-UseCodeCacheFlushing",
