@@ -167,10 +167,18 @@ def remove_warehouse(path: Path) -> None:
 
 
 def place_warehouse(saved: Path | None, path: Path) -> None:
-    """Make `path` hold a copy of `saved` (None: no warehouse at all)."""
+    """Make `path` hold a copy of `saved` (None: no warehouse at all), written to disk.
+
+    The copy is flushed before the measured run starts: the run's commit
+    syncs the file, and would otherwise also write out every page of a copy
+    made a moment before, which a user's warehouse, on disk since its last
+    run, does not have.
+    """
     remove_warehouse(path)
     if saved is not None:
         shutil.copyfile(saved, path)
+        with path.open("rb") as copy:
+            os.fsync(copy.fileno())
 
 
 def machine() -> dict[str, object]:
