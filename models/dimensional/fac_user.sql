@@ -84,21 +84,33 @@ deleted as (
     group by event_date, organization_name
 ),
 
+{%- set lasting_version -%}
+    not is_deleted
+        and (valid_to is null or cast(valid_to as date) > cast(valid_from as date))
+{%- endset %}
+
 -- A version is current at the end of each day from its first day up to the
 -- day before the one it ends on: +1 user on its first day, -1 on its end day.
 -- A user has one version at a time, so summing versions counts users. The
 -- rebuilt days start from the users active at the end of the day before the
 -- first of them (the table keeps that day, and no loaded event can change
--- it), so that only the versions starting or ending on a rebuilt day are read
--- (an index range on Postgres: macros/last_change_day.sql).
-changing_versions as (
-    select
-        organization_name,
-        cast(valid_from as date) as first_day,
-        cast(valid_to as date) as end_day
+-- it), so that only the versions starting or ending on a rebuilt day are
+-- read: each by a plain comparison of its column, which DuckDB applies in its
+-- scan of user_snapshot, and by the comparison of last_change_day that it
+-- implies, which is the range of Postgres' index (macros/last_change_day.sql).
+starting_versions as (
+    select organization_name, cast(valid_from as date) as change_day
     from {{ ref('user_snapshot') }}
-    where not is_deleted
-        and (valid_to is null or cast(valid_to as date) > cast(valid_from as date))
+    where {{ lasting_version }}
+        and valid_from >= (select first_day from loaded_days)
+        and {{ orgwh.last_change_day() }} >= (select first_day from loaded_days)
+),
+
+ending_versions as (
+    select organization_name, cast(valid_to as date) as change_day
+    from {{ ref('user_snapshot') }}
+    where {{ lasting_version }}
+        and valid_to >= (select first_day from loaded_days)
         and {{ orgwh.last_change_day() }} >= (select first_day from loaded_days)
 ),
 
@@ -110,13 +122,11 @@ active_changes as (
     where date_calendar = cast({{ dbt.dateadd('day', -1, 'loaded_days.first_day') }} as date)
     union all
     {% endif %}
-    select organization_name, first_day as change_day, 1 as change
-    from changing_versions
-    where first_day >= (select first_day from loaded_days)
+    select organization_name, change_day, 1 as change
+    from starting_versions
     union all
-    select organization_name, end_day as change_day, -1 as change
-    from changing_versions
-    where end_day >= (select first_day from loaded_days)
+    select organization_name, change_day, -1 as change
+    from ending_versions
 ),
 
 active_periods as (
