@@ -72,8 +72,9 @@ def _duckdb(bench, data: Dataset, last: int) -> dict:
     bench.log("DuckDB: profile of the day on the loaded days")
     place_warehouse(saved, warehouse)
     profile = profiled_child(
-        bench, bench.environment, "--duckdb-path", str(warehouse), *day_options
-    )
+        bench, bench.environment, "--duckdb-path", str(warehouse), "--orgs", str(data.orgs),
+        *day_options,
+    )  # fmt: skip
     return {
         "full build": _build(build, built_bytes),
         **days,
@@ -107,7 +108,9 @@ def _postgres(bench, data: Dataset, last: int) -> dict:
     days = bench.ab("day on 299 loaded days", on(postgres_bench.HISTORY), "day on empty", on(None))
     bench.log("Postgres: profile of the day on the loaded days")
     postgres_bench.fresh_database(server, postgres_bench.HISTORY)
-    profile = profiled_child(bench, environment, "--target", "postgres", *day_options)
+    profile = profiled_child(
+        bench, environment, "--target", "postgres", "--orgs", str(data.orgs), *day_options
+    )
     return {
         "full build": _build(build, built_bytes),
         **days,
