@@ -101,6 +101,13 @@ def database_bytes(environment: dict[str, str]) -> int:
         return warehouse.execute("select pg_database_size(current_database())").fetchone()[0]
 
 
+def wal_position(environment: dict[str, str]) -> int:
+    """How many bytes of write-ahead log the server has written since it was created."""
+    query = "select pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint"
+    with _connect(environment, "postgres") as admin:
+        return admin.execute(query).fetchone()[0]
+
+
 def run(bench, data: Dataset) -> dict:
     pgdata = bench.workdir / "pgdata"
     server = server_environment(pgdata)

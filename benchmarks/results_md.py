@@ -265,6 +265,13 @@ def _scale(result: dict) -> list[str]:
                 f"The day grows the file from {growth['bytes_before'] / 1e9:.3f} GB to "
                 f"{growth['bytes_after'] / 1e9:.3f} GB ({100 * growth['growth']:+.1f}%).",
             ]
+        if "write-ahead log of the day" in figures:
+            logged = figures["write-ahead log of the day"]
+            lines += [
+                "",
+                f"The day writes {logged['loaded_bytes'] / 1e6:,.0f} MB of write-ahead log on "
+                f"the loaded days, {logged['empty_bytes'] / 1e6:,.0f} MB on empty.",
+            ]
         lines += [""] + _profile_run(
             f"Profile of the day on the loaded days ({target})", figures["profile of the day"]
         )

@@ -98,10 +98,19 @@ def _postgres(bench, data: Dataset, last: int) -> dict:
     built_bytes = postgres_bench.database_bytes(server)
     postgres_bench.keep_as_history(server)
 
+    # The write-ahead log shows what a day on the loaded days does more: the
+    # first change of a page after a checkpoint logs the whole page, and the
+    # rebuilt users' versions lie on pages all over the history's table and
+    # index (docs/benchmarks.md).
+    logged: dict[str | None, list[int]] = {postgres_bench.HISTORY: [], None: []}
+
     def on(history: str | None):
         def run():
             postgres_bench.fresh_database(server, history)
-            return orgwh(*day_options)
+            start = postgres_bench.wal_position(server)
+            measured = orgwh(*day_options)
+            logged[history].append(postgres_bench.wal_position(server) - start)
+            return measured
 
         return run
 
@@ -114,6 +123,10 @@ def _postgres(bench, data: Dataset, last: int) -> dict:
     return {
         "full build": _build(build, built_bytes),
         **days,
+        "write-ahead log of the day": {
+            "loaded_bytes": round(harness.median(logged[postgres_bench.HISTORY])),
+            "empty_bytes": round(harness.median(logged[None])),
+        },
         "profile of the day": profile,
     }
 
