@@ -102,7 +102,8 @@ def database_bytes(environment: dict[str, str]) -> int:
 
 
 def wal_position(environment: dict[str, str]) -> int:
-    """How many bytes of write-ahead log the server has written since it was created."""
+    """The server's position in its write-ahead log, in bytes: two of them differ by the log
+    written between them."""
     query = "select pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint"
     with _connect(environment, "postgres") as admin:
         return admin.execute(query).fetchone()[0]
