@@ -200,3 +200,5 @@ from daily
 left join ({{ orgwh.organization_key_by_name() }}) as organizations
     on daily.organization_name = organizations.organization_name
 where daily.users_created + daily.users_updated + daily.users_deleted + daily.active_users > 0
+-- stored by day: the next run reads the last day before the ones it rebuilds
+{{ orgwh.stored_in_order_of('daily.date_calendar') }}
