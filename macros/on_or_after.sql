@@ -9,9 +9,9 @@
 {%- endmacro %}
 
 {#- Postgres does not know `day`, a subquery, when it plans: it guesses that
-    `>=` keeps a third of the rows, and read the whole of fac_user for a data
-    test of one day's rows. A range closed on both sides, even by infinity,
-    it guesses far narrower, and reads the days by their index
+    `>=` keeps a third of the rows, so a data test of one day's rows read the
+    whole of fac_user. A range closed on both sides, even by infinity, it
+    guesses far narrower, and it reads the days by their index
     (`python benchmarks/run.py scale` profiles a day at a year of history). -#}
 {% macro postgres__on_or_after(column, day) -%}
     {{ column }} between {{ day }} and 'infinity'
